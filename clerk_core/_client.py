@@ -1,0 +1,211 @@
+"""``Clerk`` and ``AsyncClerk``: one implementation, two drivers.
+
+Both classes build the same pieces (configuration, plugin host, providers,
+verifier) in :class:`_ClientBase` and expose the same method names; each
+method is one line that runs a flow with :func:`~clerk_core._flow.run_sync`
+or awaits it with :func:`~clerk_core._flow.run_async`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+
+from ._flow import Engine, run_async, run_sync
+from ._plugins import PluginHost, Providers, current_runtime, missing_transport_message
+from ._secret import Secret
+from .api.models import MachineToken
+from .jwt.decode import Jwt, decode_jwt
+from .options import ClientConfig, VerifyOptions, resolve_client_config
+from .providers import Flavor
+from .tokens.verify import Verifier
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["AsyncClerk", "Clerk", "JwtOptions", "VerifyTokenOptions"]
+
+
+class JwtOptions(TypedDict, total=False):
+    """Claim options of ``verify_jwt`` (and of every verification)."""
+
+    audience: str | Sequence[str] | None
+    authorized_parties: Sequence[str] | None
+    clock_skew_in_ms: float | None
+    issuer: str | Sequence[str] | None
+    header_type: str | Sequence[str] | None
+
+
+class VerifyTokenOptions(JwtOptions, total=False):
+    """Per-call options of ``verify_token``; ``None`` means "use the client's"."""
+
+    jwt_key: str | None
+    secret_key: str | None
+    api_url: str | None
+    api_version: str | None
+    skip_jwks_cache: bool | None
+
+
+class _ClientBase:
+    """Configuration, plugins and flows shared by the sync and async clients."""
+
+    _flavor: ClassVar[Flavor]
+
+    def __init__(
+        self,
+        *,
+        secret_key: str | Secret | None = None,
+        jwt_key: str | Secret | None = None,
+        machine_secret_key: str | Secret | None = None,
+        api_url: str | None = None,
+        api_version: str | None = None,
+        plugins: Sequence[object] = (),
+        load_entry_points: bool | None = None,
+        audience: str | Sequence[str] | None = None,
+        authorized_parties: Sequence[str] | None = None,
+        clock_skew_in_ms: float | None = None,
+        issuer: str | Sequence[str] | None = None,
+        header_type: str | Sequence[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        **policy: Any,
+    ) -> None:
+        self.config: ClientConfig = resolve_client_config(
+            secret_key=secret_key,
+            jwt_key=jwt_key,
+            machine_secret_key=machine_secret_key,
+            api_url=api_url,
+            api_version=api_version,
+            environ=environ,
+            **policy,
+        )
+        host = PluginHost(plugins, load_entry_points=load_entry_points)
+        providers = host.resolve(current_runtime(self._flavor), self.config)
+        self.providers: Providers = providers
+        self._plugin_host = host
+        self._engine = Engine(
+            crypto=providers.crypto,
+            transport=providers.transport,
+            describe_missing_transport=missing_transport_message(providers.runtime, providers.choices),
+        )
+        self._verifier = Verifier(
+            self.config, b64=providers.b64, clock=providers.clock, jwks_cache=providers.jwks_cache
+        )
+        self._options = VerifyOptions.from_config(self.config).override(
+            audience=audience,
+            authorized_parties=authorized_parties,
+            clock_skew_in_ms=clock_skew_in_ms,
+            issuer=issuer,
+            header_type=header_type,
+        )
+
+    def _verify_options(self, given: Mapping[str, Any]) -> VerifyOptions:
+        return self._options.override(**given) if given else self._options
+
+    def _jwt_options(self, given: Mapping[str, Any]) -> VerifyOptions:
+        # verify_jwt checks only what it is given, like the reference (no client defaults).
+        return VerifyOptions().override(**given)
+
+    def decode_jwt(self, token: object) -> Jwt:
+        """Decode ``token`` without verifying it (see :func:`clerk_core.decode_jwt`)."""
+        return decode_jwt(token, b64=self.providers.b64)  # uncached: callers may mutate it
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(api_url={self.config.api_url!r}, runtime={self.providers.runtime.name!r})"
+
+
+class Clerk(_ClientBase):
+    """Synchronous client. Build it once and share it: caches and connection pools live in it.
+
+    >>> clerk = Clerk(jwt_key=PEM)          # networkless  # doctest: +SKIP
+    >>> claims = clerk.verify_token(token)  # doctest: +SKIP
+    """
+
+    _flavor = "sync"
+
+    def verify_token(self, token: object, **options: Unpack[VerifyTokenOptions]) -> dict[str, Any]:
+        """Verify a Clerk session token and return its claims (the reference's ``verifyToken``).
+
+        Raises :class:`~clerk_core.errors.TokenVerificationError` whose ``reason`` is the reference's.
+        """
+        return run_sync(self._verifier.verify_token(token, self._verify_options(options)), self._engine)
+
+    def verify_jwt(self, token: object, *, key: Mapping[str, Any] | str, **options: Unpack[JwtOptions]) -> dict[str, Any]:
+        """Verify a JWT against ``key`` (a public JWK or PEM) with only the given claim checks."""
+        return run_sync(self._verifier.verify_jwt(token, key, self._jwt_options(options)), self._engine)
+
+    def has_valid_signature(self, jwt: Jwt | str, key: Mapping[str, Any] | str) -> bool:
+        """Whether ``jwt``'s signature verifies with ``key``; no other check."""
+        return run_sync(self._verifier.has_valid_signature(jwt, key), self._engine)
+
+    def verify_machine_token(self, token: str, **options: Unpack[VerifyTokenOptions]) -> MachineToken:
+        """Verify an M2M token, OAuth access token or API key (JWTs locally, opaque ones via the API)."""
+        flow = self._verifier.verify_machine_token(token, self._verify_options(options), self.config.machine_secret_key)
+        return run_sync(flow, self._engine)
+
+    def verify_handshake_token(self, token: str, **options: Unpack[VerifyTokenOptions]) -> dict[str, Any]:
+        """Verify a ``__clerk_handshake`` token's category and signature; return its payload."""
+        return run_sync(self._verifier.verify_handshake_token(token, self._verify_options(options)), self._engine)
+
+    def load_jwks(self, **options: Unpack[VerifyTokenOptions]) -> dict[str, dict[str, Any]]:
+        """The instance's JSON Web Keys by ``kid`` (cached for ``jwks_cache_ttl``)."""
+        return run_sync(self._verifier.load_jwks(self._verify_options(options)), self._engine)
+
+    def close(self) -> None:
+        """Release the transport's connections."""
+        transport = self.providers.transport
+        if transport is not None and hasattr(transport, "close"):
+            transport.close()
+
+    def __enter__(self) -> Clerk:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncClerk(_ClientBase):
+    """Asynchronous client with the same methods as :class:`Clerk`, awaited."""
+
+    _flavor = "async"
+
+    async def verify_token(self, token: object, **options: Unpack[VerifyTokenOptions]) -> dict[str, Any]:
+        """Async :meth:`Clerk.verify_token`."""
+        return await run_async(self._verifier.verify_token(token, self._verify_options(options)), self._engine)
+
+    async def verify_jwt(
+        self, token: object, *, key: Mapping[str, Any] | str, **options: Unpack[JwtOptions]
+    ) -> dict[str, Any]:
+        """Async :meth:`Clerk.verify_jwt`."""
+        return await run_async(self._verifier.verify_jwt(token, key, self._jwt_options(options)), self._engine)
+
+    async def has_valid_signature(self, jwt: Jwt | str, key: Mapping[str, Any] | str) -> bool:
+        """Async :meth:`Clerk.has_valid_signature`."""
+        return await run_async(self._verifier.has_valid_signature(jwt, key), self._engine)
+
+    async def verify_machine_token(self, token: str, **options: Unpack[VerifyTokenOptions]) -> MachineToken:
+        """Async :meth:`Clerk.verify_machine_token`."""
+        flow = self._verifier.verify_machine_token(token, self._verify_options(options), self.config.machine_secret_key)
+        return await run_async(flow, self._engine)
+
+    async def verify_handshake_token(self, token: str, **options: Unpack[VerifyTokenOptions]) -> dict[str, Any]:
+        """Async :meth:`Clerk.verify_handshake_token`."""
+        return await run_async(self._verifier.verify_handshake_token(token, self._verify_options(options)), self._engine)
+
+    async def load_jwks(self, **options: Unpack[VerifyTokenOptions]) -> dict[str, dict[str, Any]]:
+        """Async :meth:`Clerk.load_jwks`."""
+        return await run_async(self._verifier.load_jwks(self._verify_options(options)), self._engine)
+
+    async def aclose(self) -> None:
+        """Release the transport's connections."""
+        transport = self.providers.transport
+        if transport is not None:
+            if hasattr(transport, "aclose"):
+                await transport.aclose()
+            elif hasattr(transport, "close"):
+                transport.close()
+
+    async def __aenter__(self) -> AsyncClerk:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,1 @@
+"""Backend API plumbing: request building, response and error decoding."""

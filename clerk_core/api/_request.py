@@ -1,0 +1,117 @@
+"""Building Backend API requests and reading their answers, with no I/O.
+
+One place decides the URL layout, the headers every call carries and how an
+error body becomes an :class:`~clerk_core.errors.APIResponseError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+import msgspec
+
+from .._secret import Secret
+from ..errors import APIResponseError, ClerkAPIError, ConfigurationError
+from ..options import BAPI_VERSION
+from ..providers import HttpRequest, HttpResponse
+
+__all__ = ["build_request", "error_from_response", "join_url", "read_json"]
+
+_UNSAFE_SEGMENTS: Final = frozenset({".", ".."})
+
+
+class _ErrorEntry(msgspec.Struct, kw_only=True):
+    code: str = "unknown_error"
+    message: str = ""
+    long_message: str | None = None
+    meta: dict[str, Any] | None = None
+
+
+class _ErrorBody(msgspec.Struct, kw_only=True):
+    errors: list[_ErrorEntry] = msgspec.field(default_factory=list)
+    clerk_trace_id: str | None = None
+
+
+_error_body: Final = msgspec.json.Decoder(_ErrorBody)
+
+
+def join_url(api_url: str, *segments: str) -> str:
+    """``api_url`` joined with path segments; ``.``/``..`` segments are refused (path traversal)."""
+    parts: list[str] = []
+    for segment in segments:
+        for piece in segment.split("/"):
+            if not piece:
+                continue
+            if piece in _UNSAFE_SEGMENTS or _decodes_to_dots(piece):
+                raise ConfigurationError("invalid-path", "A path segment may not be '.' or '..'.")
+            parts.append(piece)
+    return api_url.rstrip("/") + "/" + "/".join(parts)
+
+
+def _decodes_to_dots(piece: str) -> bool:
+    from urllib.parse import unquote
+
+    for _ in range(10):  # the reference unwraps up to ten layers of percent-encoding
+        decoded = unquote(piece)
+        if decoded in _UNSAFE_SEGMENTS:
+            return True
+        if decoded == piece:
+            return False
+        piece = decoded
+    return True
+
+
+def build_request(
+    *,
+    api_url: str,
+    api_version: str | None,
+    secret: Secret,
+    method: str,
+    path: str,
+    timeout: float,
+    user_agent: str,
+    query: Mapping[str, Any] | None = None,
+    body: Mapping[str, Any] | None = None,
+) -> HttpRequest:
+    """A Backend API request: ``{api_url}/{api_version}/{path}`` (no version segment if ``None``)."""
+    segments = (api_version, path) if api_version else (path,)
+    url = join_url(api_url, *segments)
+    if query:
+        url += "?" + urlencode([(k, v) for k, v in query.items() if v is not None], doseq=True, quote_via=quote)
+    headers = (
+        ("Authorization", f"Bearer {secret.reveal()}"),
+        ("Clerk-API-Version", BAPI_VERSION),
+        ("Content-Type", "application/json"),
+        ("User-Agent", user_agent),
+    )
+    data = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
+    return HttpRequest(method=method, url=url, headers=headers, body=data, timeout=timeout)
+
+
+def read_json(response: HttpResponse) -> Any:
+    """The response body as JSON; ``ValueError`` if it is not JSON."""
+    try:
+        return msgspec.json.decode(response.body)
+    except msgspec.DecodeError as exc:
+        raise ValueError("The response body is not valid JSON.") from exc
+
+
+def error_from_response(response: HttpResponse) -> APIResponseError:
+    """Turn an error response into an :class:`APIResponseError` (tolerating odd bodies)."""
+    try:
+        parsed = _error_body.decode(response.body)
+        errors = [ClerkAPIError(e.code, e.message, e.long_message, e.meta) for e in parsed.errors]
+        trace = parsed.clerk_trace_id
+    except msgspec.DecodeError:
+        errors, trace = [], None
+    retry_after = response.headers.get("retry-after", "")
+    return APIResponseError(
+        f"Clerk Backend API answered {response.status}",
+        status=response.status,
+        errors=errors,
+        clerk_trace_id=trace or response.headers.get("cf-ray", ""),
+        retry_after=int(retry_after) if retry_after.isdigit() else None,
+    )

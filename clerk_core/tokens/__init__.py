@@ -1,0 +1,1 @@
+"""Token-level logic: key resolution (PEM and JWKS), verify_token, machine tokens."""
