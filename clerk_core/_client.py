@@ -129,7 +129,9 @@ class Clerk(_ClientBase):
         """
         return run_sync(self._verifier.verify_token(token, self._verify_options(options)), self._engine)
 
-    def verify_jwt(self, token: object, *, key: Mapping[str, Any] | str, **options: Unpack[JwtOptions]) -> dict[str, Any]:
+    def verify_jwt(
+        self, token: object, *, key: Mapping[str, Any] | str, **options: Unpack[JwtOptions]
+    ) -> dict[str, Any]:
         """Verify a JWT against ``key`` (a public JWK or PEM) with only the given claim checks."""
         return run_sync(self._verifier.verify_jwt(token, key, self._jwt_options(options)), self._engine)
 
@@ -189,7 +191,9 @@ class AsyncClerk(_ClientBase):
 
     async def verify_handshake_token(self, token: str, **options: Unpack[VerifyTokenOptions]) -> dict[str, Any]:
         """Async :meth:`Clerk.verify_handshake_token`."""
-        return await run_async(self._verifier.verify_handshake_token(token, self._verify_options(options)), self._engine)
+        return await run_async(
+            self._verifier.verify_handshake_token(token, self._verify_options(options)), self._engine
+        )
 
     async def load_jwks(self, **options: Unpack[VerifyTokenOptions]) -> dict[str, dict[str, Any]]:
         """Async :meth:`Clerk.load_jwks`."""

@@ -144,9 +144,7 @@ class TokenVerificationError(ClerkError):
 class MachineTokenVerificationError(ClerkError):
     """A machine token (M2M, OAuth access token, API key) failed verification."""
 
-    def __init__(
-        self, code: str, message: str, *, status: int | None = None, token_type: str | None = None
-    ) -> None:
+    def __init__(self, code: str, message: str, *, status: int | None = None, token_type: str | None = None) -> None:
         super().__init__(code, message)
         self.code = code
         self.status = status

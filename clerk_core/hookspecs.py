@@ -56,9 +56,7 @@ hookimpl: Final = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def clerk_crypto_backend(
-    runtime: Runtime, options: ClientConfig
-) -> CryptoProvider | AsyncCryptoProvider | None:
+def clerk_crypto_backend(runtime: Runtime, options: ClientConfig) -> CryptoProvider | AsyncCryptoProvider | None:
     """Return a crypto provider: ``import_key`` + ``verify`` and/or ``aimport_key`` + ``averify``.
 
     :param runtime: the interpreter and the client's flavour (``sync`` or ``async``).

@@ -171,9 +171,7 @@ def resolve_client_config(
     fields: dict[str, Any] = {
         "secret_key": _secret("secret_key", pick(secret_key, "CLERK_SECRET_KEY") or ""),
         "jwt_key": _secret("jwt_key", pick(jwt_key, "CLERK_JWT_KEY") or ""),
-        "machine_secret_key": _secret(
-            "machine_secret_key", pick(machine_secret_key, "CLERK_MACHINE_SECRET_KEY") or ""
-        ),
+        "machine_secret_key": _secret("machine_secret_key", pick(machine_secret_key, "CLERK_MACHINE_SECRET_KEY") or ""),
         "api_url": _text("api_url", pick(api_url, "CLERK_API_URL") or DEFAULT_API_URL).rstrip("/"),
         "api_version": _text("api_version", pick(api_version, "CLERK_API_VERSION") or DEFAULT_API_VERSION),
     }

@@ -85,7 +85,7 @@ def check_header_type(typ: object, allowed: tuple[str, ...] | None) -> None:
     if typ not in expected:
         raise TokenVerificationError(
             Reason.TOKEN_INVALID,
-            f"Invalid JWT type {js_json(typ)}. Expected \"{', '.join(expected)}\".",
+            f'Invalid JWT type {js_json(typ)}. Expected "{", ".join(expected)}".',
             action=Action.ENSURE_CLERK_JWT,
         )
 

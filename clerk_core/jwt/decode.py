@@ -115,7 +115,9 @@ class JwtDecoder:
             signature = b64(s)
         except (ValueError, msgspec.DecodeError):
             raise _invalid(MESSAGE_DECODE) from None
-        return Jwt(header=header, payload=payload, signature=signature, raw=RawJwt(header=h, payload=p, signature=s, text=text))
+        return Jwt(
+            header=header, payload=payload, signature=signature, raw=RawJwt(header=h, payload=p, signature=s, text=text)
+        )
 
 
 def decode_jwt(token: object, *, b64: Base64UrlDecoder = b64url_decode) -> Jwt:

@@ -19,17 +19,15 @@ __all__ = [
 #: The three opaque machine credentials the Backend API verifies.
 MachineTokenKind = Literal["m2m_token", "oauth_token", "api_key"]
 
-KEY_INVALID_MESSAGE: Final = "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."
+KEY_INVALID_MESSAGE: Final = (
+    "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."
+)
 
 
-def clerk_error(
-    code: str, message: str, long_message: str | None = None
-) -> dict[str, Any]:
+def clerk_error(code: str, message: str, long_message: str | None = None) -> dict[str, Any]:
     """A ``ClerkErrors`` body with one error and a fresh ``clerk_trace_id``."""
     return {
-        "errors": [
-            {"message": message, "long_message": long_message or message, "code": code}
-        ],
+        "errors": [{"message": message, "long_message": long_message or message, "code": code}],
         "clerk_trace_id": secrets.token_hex(16),
     }
 

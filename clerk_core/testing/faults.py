@@ -44,9 +44,7 @@ class FaultPlan:
     ) -> None:
         """Replace the active fault; ``times=None`` keeps it until cleared."""
         if kind not in _KINDS:
-            raise ValueError(
-                f"Unknown fault kind {kind!r}; expected one of {sorted(_KINDS)}"
-            )
+            raise ValueError(f"Unknown fault kind {kind!r}; expected one of {sorted(_KINDS)}")
         if times is not None and times < 0:
             raise ValueError("times must be >= 0 or None")
         if delay < 0:

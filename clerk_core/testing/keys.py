@@ -27,11 +27,7 @@ _RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
 def int_to_b64url(value: int) -> str:
     """Encode a non-negative integer as unpadded base64url, big-endian, minimal length (RFC 7518 §6.3)."""
     length = max(1, (value.bit_length() + 7) // 8)
-    return (
-        base64.urlsafe_b64encode(value.to_bytes(length, "big"))
-        .rstrip(b"=")
-        .decode("ascii")
-    )
+    return base64.urlsafe_b64encode(value.to_bytes(length, "big")).rstrip(b"=").decode("ascii")
 
 
 class KeyPair:
@@ -62,9 +58,7 @@ class KeyPair:
         self.alg = alg
 
     @classmethod
-    def generate(
-        cls, bits: int = 2048, kid: str = DEFAULT_KID, alg: str = "RS256"
-    ) -> KeyPair:
+    def generate(cls, bits: int = 2048, kid: str = DEFAULT_KID, alg: str = "RS256") -> KeyPair:
         """Generate a fresh RSA key (public exponent 65537, as Clerk uses)."""
         return cls(
             rsa.generate_private_key(public_exponent=65537, key_size=bits),
@@ -73,9 +67,7 @@ class KeyPair:
         )
 
     @classmethod
-    def from_pem(
-        cls, pem: str | bytes, *, kid: str = DEFAULT_KID, alg: str = "RS256"
-    ) -> KeyPair:
+    def from_pem(cls, pem: str | bytes, *, kid: str = DEFAULT_KID, alg: str = "RS256") -> KeyPair:
         """Load an unencrypted PKCS#8 (or PKCS#1) RSA private key PEM."""
         data = pem.encode("ascii") if isinstance(pem, str) else pem
         key = serialization.load_pem_private_key(data, password=None)

@@ -51,9 +51,7 @@ def _b64url(data: bytes) -> str:
 def _b64url_int(value: Any, name: str) -> int:
     if not isinstance(value, str):
         raise TypeError(f"JWK member {name!r} must be a base64url string")
-    return int.from_bytes(
-        base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big"
-    )
+    return int.from_bytes(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big")
 
 
 def _json(obj: Mapping[str, Any]) -> bytes:
@@ -84,9 +82,7 @@ def _private_key_from_jwk(jwk: Mapping[str, Any]) -> rsa.RSAPrivateKey:
 def _private_key_from_pem(pem: str) -> rsa.RSAPrivateKey:
     data = pem.encode("ascii")
     try:
-        key = serialization.load_pem_private_key(
-            data, password=None, unsafe_skip_rsa_key_validation=_SKIP_KEY_CHECK
-        )
+        key = serialization.load_pem_private_key(data, password=None, unsafe_skip_rsa_key_validation=_SKIP_KEY_CHECK)
     except ValueError:
         try:
             serialization.load_pem_public_key(data)
@@ -108,9 +104,7 @@ def _resolve_key(
     if isinstance(key, Mapping):
         kid = key.get("kid")
         return _private_key_from_jwk(key), kid if isinstance(kid, str) else None
-    raise TypeError(
-        "sign_jwt key must be a KeyPair, a PKCS#8 PEM string or a private JWK mapping"
-    )
+    raise TypeError("sign_jwt key must be a KeyPair, a PKCS#8 PEM string or a private JWK mapping")
 
 
 def _apply(base: dict[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -150,9 +144,7 @@ def sign_jwt(
         full_header["kid"] = kid
     _apply(full_header, header)
     signing_input = f"{_b64url(_json(full_header))}.{_b64url(_json(payload))}"
-    signature = private_key.sign(
-        signing_input.encode("ascii"), padding.PKCS1v15(), hash_cls()
-    )
+    signature = private_key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hash_cls())
     return f"{signing_input}.{_b64url(signature)}"
 
 

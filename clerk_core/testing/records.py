@@ -7,9 +7,7 @@ from dataclasses import dataclass
 __all__ = ["RecordedRequest"]
 
 #: Header names whose values carry credentials; masked in reprs.
-_SENSITIVE_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie"}
-)
+_SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 _MASK = "***"
 
 
@@ -36,11 +34,8 @@ class RecordedRequest:
         return credential.strip() if scheme.lower() == "bearer" else None
 
     def __repr__(self) -> str:
-        headers = {
-            name: _MASK if name in _SENSITIVE_HEADERS else value
-            for name, value in self.headers.items()
-        }
-        query = {name: _MASK for name in self.query}
+        headers = {name: _MASK if name in _SENSITIVE_HEADERS else value for name, value in self.headers.items()}
+        query = dict.fromkeys(self.query, _MASK)
         return (
             f"RecordedRequest(method={self.method!r}, path={self.path!r}, query={query!r}, "
             f"headers={headers!r}, body=<{len(self.body)} bytes>)"

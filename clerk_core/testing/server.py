@@ -208,11 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not credential:
             return False
         clerk = self.server.clerk
-        allowed = (
-            [clerk.secret_key, clerk.machine_secret_key]
-            if accept_machine_key
-            else [clerk.secret_key]
-        )
+        allowed = [clerk.secret_key, clerk.machine_secret_key] if accept_machine_key else [clerk.secret_key]
         given = credential.encode("utf-8")
         # Check every candidate: compare_digest keeps the comparison itself constant-time.
         matches = [hmac.compare_digest(given, key.encode("utf-8")) for key in allowed]
@@ -222,9 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized(request, accept_machine_key=False):
             self._send_json(401, bapi.key_invalid())
             return
-        self._send_json(
-            200, {"keys": [key.public_jwk for key in self.server.clerk.keys]}
-        )
+        self._send_json(200, {"keys": [key.public_jwk for key in self.server.clerk.keys]})
 
     def _verify(
         self,
@@ -242,13 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = None
         token = None
         if isinstance(payload, dict):
-            token = next(
-                (payload[m] for m in members if isinstance(payload.get(m), str)), None
-            )
+            token = next((payload[m] for m in members if isinstance(payload.get(m), str)), None)
         if token is None:
-            self._send_json(
-                400, bapi.bad_request(f"{members[0]} is required and must be a string")
-            )
+            self._send_json(400, bapi.bad_request(f"{members[0]} is required and must be a string"))
             return
         obj = self.server.clerk._lookup(kind, token)
         if obj is None:
@@ -275,18 +265,10 @@ class LocalClerk:
         port: int = 0,
     ) -> None:
         """Configure the instance; nothing listens until :meth:`start`."""
-        self._keys: list[KeyPair] = (
-            list(keys) if keys is not None else [default_keypair()]
-        )
-        self._secret_key = (
-            secret_key
-            if secret_key is not None
-            else "sk_test_" + secrets.token_urlsafe(24)
-        )
+        self._keys: list[KeyPair] = list(keys) if keys is not None else [default_keypair()]
+        self._secret_key = secret_key if secret_key is not None else "sk_test_" + secrets.token_urlsafe(24)
         self._machine_secret_key = (
-            machine_secret_key
-            if machine_secret_key is not None
-            else "ak_" + secrets.token_hex(16)
+            machine_secret_key if machine_secret_key is not None else "ak_" + secrets.token_hex(16)
         )
         self._port = port
         self._lock = threading.Lock()
@@ -323,16 +305,12 @@ class LocalClerk:
             return
         self._server, self._thread = None, None
         self._stopping.set()  # wakes handlers sleeping in a "slow" fault
-        stopper = threading.Thread(
-            target=server.shutdown, name="LocalClerk-stop", daemon=True
-        )
+        stopper = threading.Thread(target=server.shutdown, name="LocalClerk-stop", daemon=True)
         stopper.start()
         # serve_forever only notices shutdown between selects; a throwaway connection wakes
         # its select now instead of after poll_interval.
         try:
-            socket.create_connection(
-                ("127.0.0.1", server.server_address[1]), timeout=0.5
-            ).close()
+            socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=0.5).close()
         except OSError:
             pass
         stopper.join()
@@ -451,9 +429,7 @@ class LocalClerk:
 
     # -- machine tokens --------------------------------------------------------------------
 
-    def register_machine_token(
-        self, kind: MachineTokenKind, token: str, **fields: Any
-    ) -> dict[str, Any]:
+    def register_machine_token(self, kind: MachineTokenKind, token: str, **fields: Any) -> dict[str, Any]:
         """Make ``token`` verifiable through the route for ``kind``; returns the response object.
 
         ``fields`` override the spec-shaped defaults (``id``, ``subject``, ``scopes``,

@@ -50,7 +50,6 @@ class _JwksBody(msgspec.Struct, kw_only=True):
     keys: list[dict[str, Any]]
 
 
-
 def load_jwk_from_pem(pem: str | Secret | None) -> dict[str, str]:
     """The reference's ``loadClerkJwkFromPem``: a PEM public key as a JWK.
 
@@ -59,9 +58,7 @@ def load_jwk_from_pem(pem: str | Secret | None) -> dict[str, str]:
     """
     text = pem.reveal() if isinstance(pem, Secret) else pem
     if not text or not text.strip():
-        raise TokenVerificationError(
-            Reason.LOCAL_JWK_MISSING, "Missing local JWK.", action=Action.SET_CLERK_JWT_KEY
-        )
+        raise TokenVerificationError(Reason.LOCAL_JWK_MISSING, "Missing local JWK.", action=Action.SET_CLERK_JWT_KEY)
     return pem_to_jwk(text)
 
 
@@ -82,9 +79,7 @@ class KeyResolver:
             return lambda alg: self._pem_handle(pem, alg)
         if options.secret_key is not None:
             return lambda alg: self._jwks_handle(kid, alg, options)
-        raise TokenVerificationError(
-            Reason.JWK_FAILED_TO_RESOLVE, failed_to_resolve, action=Action.SET_CLERK_JWT_KEY
-        )
+        raise TokenVerificationError(Reason.JWK_FAILED_TO_RESOLVE, failed_to_resolve, action=Action.SET_CLERK_JWT_KEY)
 
     # -- PEM ---------------------------------------------------------------------------------
 
@@ -186,9 +181,7 @@ class KeyResolver:
                     retry = response.status == 429 or response.status >= 500
             _log.warning("jwks.fetch_failed", attempt=attempt + 1, retry=retry, detail=failure)
             if not retry or attempt >= config.max_retries:
-                raise TokenVerificationError(
-                    Reason.REMOTE_JWK_FAILED_TO_LOAD, failure, action=Action.CONTACT_SUPPORT
-                )
+                raise TokenVerificationError(Reason.REMOTE_JWK_FAILED_TO_LOAD, failure, action=Action.CONTACT_SUPPORT)
             yield Sleep(config.retry_backoff * (2**attempt) * (1 + random.random()))
             attempt += 1
 

@@ -13,8 +13,8 @@ import re
 from typing import Any, Final
 
 from ..api.models import M2MToken, OAuthAccessToken
-from ..jwt.decode import decode_jwt
 from ..errors import TokenVerificationError
+from ..jwt.decode import decode_jwt
 
 __all__ = [
     "API_KEY",
@@ -24,8 +24,8 @@ __all__ = [
     "SESSION_TOKEN",
     "is_jwt_format",
     "is_machine_token",
-    "machine_token_type",
     "m2m_from_jwt_payload",
+    "machine_token_type",
     "oauth_from_jwt_payload",
 ]
 

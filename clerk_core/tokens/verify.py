@@ -38,7 +38,9 @@ from .keys import KeyResolver
 __all__ = ["Verifier"]
 
 _FAILED_TO_RESOLVE: Final = "Failed to resolve JWK during verification."
-_MISSING_SECRET: Final = "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."
+_MISSING_SECRET: Final = (
+    "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."
+)
 
 # Machine tokens verified by the Backend API: token type, path (no version segment),
 # body member, and the 404 message.
@@ -82,7 +84,9 @@ class Verifier:
                 Reason.TOKEN_INVALID, "Invalid session token category.", action=Action.ENSURE_CLERK_JWT
             )
         key_flow = self.keys.key_flow(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
-        return (yield from verify_jwt_flow(jwt, options, key_flow=key_flow, algorithms=self._algorithms, now=self.clock))
+        return (
+            yield from verify_jwt_flow(jwt, options, key_flow=key_flow, algorithms=self._algorithms, now=self.clock)
+        )
 
     def load_jwks(self, options: VerifyOptions) -> Flow[dict[str, dict[str, Any]]]:
         """The instance's JWKS by ``kid`` (from the cache while fresh)."""
@@ -122,7 +126,9 @@ class Verifier:
             key_flow = self.explicit_key(key)
         except ValueError as exc:
             key_flow = _failing(exc)
-        return (yield from verify_jwt_flow(jwt, options, key_flow=key_flow, algorithms=self._algorithms, now=self.clock))
+        return (
+            yield from verify_jwt_flow(jwt, options, key_flow=key_flow, algorithms=self._algorithms, now=self.clock)
+        )
 
     def has_valid_signature(self, jwt: Jwt | str, key: Mapping[str, Any] | str) -> Flow[bool]:
         """The reference's ``hasValidSignature``: True/False, or ``token-invalid-signature`` if the key fails."""

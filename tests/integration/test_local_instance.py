@@ -52,9 +52,7 @@ def call(
 ) -> tuple[int, dict[str, str], bytes]:
     """Send one request; return status, lower-cased headers and raw body (HTTP errors included)."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        clerk.api_url + path, data=data, method="POST" if data else "GET"
-    )
+    request = urllib.request.Request(clerk.api_url + path, data=data, method="POST" if data else "GET")
     if data is not None:
         request.add_header("Content-Type", "application/json")
     if bearer is not None:
@@ -195,9 +193,7 @@ def test_fault_times_then_recovers(clerk: LocalClerk) -> None:
 def test_fault_until_cleared_and_reset(clerk: LocalClerk) -> None:
     clerk.set_fault("empty_keys")
     for _ in range(3):
-        assert json.loads(call(clerk, "/v1/jwks", bearer=clerk.secret_key)[2]) == {
-            "keys": []
-        }
+        assert json.loads(call(clerk, "/v1/jwks", bearer=clerk.secret_key)[2]) == {"keys": []}
     clerk.clear_faults()
     assert json.loads(call(clerk, "/v1/jwks", bearer=clerk.secret_key)[2])["keys"]
     clerk.set_fault("down")
@@ -205,12 +201,7 @@ def test_fault_until_cleared_and_reset(clerk: LocalClerk) -> None:
     clerk.reset()
     assert (clerk.jwks_requests, clerk.requests) == (0, [])
     assert call(clerk, "/v1/jwks", bearer=clerk.secret_key)[0] == 200
-    assert (
-        call(
-            clerk, "/api_keys/verify", bearer=clerk.secret_key, body={"secret": "ak_x"}
-        )[0]
-        == 404
-    )
+    assert call(clerk, "/api_keys/verify", bearer=clerk.secret_key, body={"secret": "ak_x"})[0] == 404
 
 
 def test_fault_applies_to_machine_routes(clerk: LocalClerk) -> None:
@@ -244,17 +235,13 @@ MACHINE_ROUTES = [
 
 
 @pytest.mark.parametrize(("kind", "path", "member", "object_name"), MACHINE_ROUTES)
-def test_machine_token_verify(
-    clerk: LocalClerk, kind: Any, path: str, member: str, object_name: str
-) -> None:
+def test_machine_token_verify(clerk: LocalClerk, kind: Any, path: str, member: str, object_name: str) -> None:
     token = {
         "m2m_token": "mt_secret1",
         "oauth_token": "oat_secret1",
         "api_key": "ak_secret1",
     }[kind]
-    registered = clerk.register_machine_token(
-        kind, token, scopes=["read"], claims={"k": "v"}
-    )
+    registered = clerk.register_machine_token(kind, token, scopes=["read"], claims={"k": "v"})
     assert registered["object"] == object_name
     assert {
         "id",
@@ -266,22 +253,15 @@ def test_machine_token_verify(
         "updated_at",
     } <= set(registered)
 
-    status, headers, raw = call(
-        clerk, path, bearer=clerk.secret_key, body={member: token}
-    )
+    status, headers, raw = call(clerk, path, bearer=clerk.secret_key, body={member: token})
     assert status == 200
     assert headers["content-type"] == "application/json"
     assert json.loads(raw) == registered
 
     # also reachable under /v1 for clients that always prefix the version
-    assert (
-        call(clerk, "/v1" + path, bearer=clerk.secret_key, body={member: token})[0]
-        == 200
-    )
+    assert call(clerk, "/v1" + path, bearer=clerk.secret_key, body={member: token})[0] == 200
 
-    status, _, raw = call(
-        clerk, path, bearer=clerk.secret_key, body={member: token + "x"}
-    )
+    status, _, raw = call(clerk, path, bearer=clerk.secret_key, body={member: token + "x"})
     assert status == 404
     assert error_code(raw) == "resource_not_found"
 
@@ -313,9 +293,7 @@ def test_machine_token_kinds_are_separate(clerk: LocalClerk) -> None:
 
 
 def test_machine_secret_key_accepted_for_m2m_only(clerk: LocalClerk) -> None:
-    clerk.register_machine_token(
-        "m2m_token", "mt_m", subject="mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"
-    )
+    clerk.register_machine_token("m2m_token", "mt_m", subject="mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk")
     clerk.register_machine_token("api_key", "ak_a")
     status, _, raw = call(
         clerk,
@@ -348,9 +326,7 @@ def test_oauth_deprecated_secret_member(clerk: LocalClerk) -> None:
 # -- minting ------------------------------------------------------------------------------
 
 
-def decode(
-    token: str, keys: KeyPair, **options: Any
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def decode(token: str, keys: KeyPair, **options: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify with PyJWT against the public PEM, at the pinned clock."""
     header = jwt.get_unverified_header(token)
     checks: Any = {
@@ -360,9 +336,7 @@ def decode(
         "verify_aud": False,
         **options,
     }
-    claims = jwt.decode(
-        token, keys.public_pem, algorithms=["RS256", "RS384", "RS512"], options=checks
-    )
+    claims = jwt.decode(token, keys.public_pem, algorithms=["RS256", "RS384", "RS512"], options=checks)
     return header, claims
 
 
@@ -373,9 +347,7 @@ def test_session_token_v1(keys: KeyPair) -> None:
         "role": "org:admin",
         "permissions": ["org:sys:read"],
     }
-    token = mint_session_token(
-        keys, now=NOW, org=org, claims={"fva": [1, -1], "azp": None}
-    )
+    token = mint_session_token(keys, now=NOW, org=org, claims={"fva": [1, -1], "azp": None})
     header, claims = decode(token, keys)
     assert header == {
         "typ": "JWT",
@@ -449,9 +421,7 @@ def test_session_token_verifies_with_pyjwt_time_checks(keys: KeyPair) -> None:
 
 
 def test_header_overrides_remove_members(keys: KeyPair) -> None:
-    token = mint_session_token(
-        keys, now=NOW, header={"typ": None, "kid": "other", "x": 1}
-    )
+    token = mint_session_token(keys, now=NOW, header={"typ": None, "kid": "other", "x": 1})
     header, _ = decode(token, keys)
     assert header == {"alg": "RS256", "kid": "other", "cat": SESSION_TOKEN, "x": 1}
 
@@ -493,9 +463,7 @@ def test_handshake_token(keys: KeyPair) -> None:
     assert claims == {"exp": NOW + 60, "handshake": directives, "iat": NOW}
 
 
-def test_local_clerk_mint_helpers_use_first_key(
-    clerk: LocalClerk, keys: KeyPair
-) -> None:
+def test_local_clerk_mint_helpers_use_first_key(clerk: LocalClerk, keys: KeyPair) -> None:
     for token in (
         clerk.session_token(now=NOW),
         clerk.m2m_token(now=NOW),
