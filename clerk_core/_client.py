@@ -47,7 +47,18 @@ class VerifyTokenOptions(JwtOptions, total=False):
 
 
 class _ClientBase:
-    """Configuration, plugins and flows shared by the sync and async clients."""
+    """Configuration, plugins and flows shared by the sync and async clients.
+
+    Keyword arguments: the keys (``secret_key``, ``jwt_key``, ``machine_secret_key``;
+    else ``CLERK_*`` environment variables, read from ``environ`` if given), the API
+    location (``api_url``, ``api_version``), default claim checks (``audience``,
+    ``authorized_parties``, ``clock_skew_in_ms``, ``issuer``, ``header_type``), the
+    plugins (``plugins`` win over entry points, which win over the shipped
+    josepy/niquests backends; ``load_entry_points=False`` skips discovery and
+    ``default_backends=False`` leaves the shipped backends out), and network policy
+    (``timeout``, ``max_retries``, ``retry_backoff``, ``jwks_cache_ttl``,
+    ``jwks_kid_miss_cooldown``, ``algorithms``; see :class:`~clerk_core.options.ClientConfig`).
+    """
 
     _flavor: ClassVar[Flavor]
 
@@ -61,6 +72,7 @@ class _ClientBase:
         api_version: str | None = None,
         plugins: Sequence[object] = (),
         load_entry_points: bool | None = None,
+        default_backends: bool = True,
         audience: str | Sequence[str] | None = None,
         authorized_parties: Sequence[str] | None = None,
         clock_skew_in_ms: float | None = None,
@@ -78,7 +90,7 @@ class _ClientBase:
             environ=environ,
             **policy,
         )
-        host = PluginHost(plugins, load_entry_points=load_entry_points)
+        host = PluginHost(plugins, load_entry_points=load_entry_points, default_backends=default_backends)
         providers = host.resolve(current_runtime(self._flavor), self.config)
         self.providers: Providers = providers
         self._plugin_host = host

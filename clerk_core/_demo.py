@@ -57,6 +57,12 @@ class _Case:
     run: Callable[[], dict[str, Any]]
     #: Extra words shown after the outcome, computed after the run (e.g. a request count).
     note: Callable[[], str] | None = None
+    #: The exact message expected too, when the reason alone is ambiguous.
+    message: str | None = None
+
+    def matches(self, outcome: str, detail: str) -> bool:
+        """Whether the run ended as this case expects."""
+        return outcome == self.expect and (self.message is None or detail == self.message)
 
 
 def _outcome(case: _Case) -> tuple[str, str]:
@@ -90,7 +96,12 @@ def run_demo(out: TextIO | None = None, *, rounds: int = TIMING_ROUNDS) -> int:
     def say(line: str = "") -> None:
         print(line, file=out, flush=True)
 
-    with LocalClerk() as local:
+    try:
+        local = LocalClerk().start()
+    except OSError as exc:
+        print(f"clerk-core demo: cannot start the local instance on 127.0.0.1: {exc}", file=sys.stderr)
+        return 2
+    with local:
         signing = local.keys[0]
         say(f"clerk-core demo: local Clerk instance at {local.api_url} (kid {signing.kid}, {signing.alg})")
         say(f"  {marks.ok} = the verifier did what it must, {marks.bad} = it did not")
@@ -104,14 +115,15 @@ def run_demo(out: TextIO | None = None, *, rounds: int = TIMING_ROUNDS) -> int:
         wrong_secret = Clerk(secret_key=wrong_key, api_url=local.api_url, retry_backoff=0)
         jwks_down = Clerk(secret_key=local.secret_key, api_url=local.api_url, retry_backoff=0)
 
-        fetches_before = {"n": 0}
+        baseline = 0
 
         def count_from_now() -> None:
-            fetches_before["n"] = local.jwks_requests
+            nonlocal baseline
+            baseline = local.jwks_requests
 
         def fetches_since(what: str) -> Callable[[], str]:
             def note() -> str:
-                n = local.jwks_requests - fetches_before["n"]
+                n = local.jwks_requests - baseline
                 return f"{n} JWKS {'request' if n == 1 else 'requests'} {what}"
 
             return note
@@ -119,7 +131,10 @@ def run_demo(out: TextIO | None = None, *, rounds: int = TIMING_ROUNDS) -> int:
         def twice_over_jwks() -> dict[str, Any]:
             count_from_now()
             over_jwks.verify_token(token)
-            return over_jwks.verify_token(token)
+            claims = over_jwks.verify_token(token)
+            if local.jwks_requests - baseline != 1:  # the key set must come from the cache the second time
+                raise RuntimeError(f"expected 1 JWKS request, the server saw {local.jwks_requests - baseline}")
+            return claims
 
         def tampered() -> dict[str, Any]:
             header, payload, signature = token.split(".")
@@ -163,8 +178,15 @@ def run_demo(out: TextIO | None = None, *, rounds: int = TIMING_ROUNDS) -> int:
                     authorized_parties=["http://localhost:3000"],
                 ),
             ),
-            _Case("M2M token given to verify_token", "token-invalid", lambda: networkless.verify_token(local.m2m_token())),
-            _Case("wrong secret key (server answers 401)", "secret-key-invalid", lambda: wrong_secret.verify_token(token)),
+            _Case(
+                "M2M token given to verify_token",
+                "token-invalid",
+                lambda: networkless.verify_token(local.m2m_token()),
+                message="Invalid session token category.",
+            ),
+            _Case(
+                "wrong secret key (server answers 401)", "secret-key-invalid", lambda: wrong_secret.verify_token(token)
+            ),
             _Case(
                 "JWKS endpoint down (503)",
                 "jwk-remote-failed-to-load",
@@ -177,13 +199,13 @@ def run_demo(out: TextIO | None = None, *, rounds: int = TIMING_ROUNDS) -> int:
         passed = failed = 0
         for case in cases:
             outcome, detail = _outcome(case)
-            matched = outcome == case.expect
+            matched = case.matches(outcome, detail)
             passed, failed = (passed + 1, failed) if matched else (passed, failed + 1)
             mark = marks.ok if matched else marks.bad
             extra = f" ({case.note()})" if case.note is not None else ""
             line = f"{mark} {case.label:<{width}}  {outcome}{extra} {marks.dash} {detail}"
             if not matched:
-                line += f"  [expected {case.expect}]"
+                line += f"  [expected {case.expect}{f': {case.message}' if case.message else ''}]"
             say(line)
 
         say()

@@ -86,12 +86,18 @@ def _autoload_disabled() -> bool:
 class PluginHost:
     """Registers plugins for one client and resolves its providers."""
 
-    def __init__(self, plugins: Sequence[object] = (), *, load_entry_points: bool | None = None) -> None:
+    def __init__(
+        self,
+        plugins: Sequence[object] = (),
+        *,
+        load_entry_points: bool | None = None,
+        default_backends: bool = True,
+    ) -> None:
         pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         pm.add_hookspecs(hookspecs)
         self._pm = pm
         self._register(_defaults, "clerk_core.defaults")
-        for module_name in SHIPPED_PLUGINS:
+        for module_name in SHIPPED_PLUGINS if default_backends else ():
             try:
                 module = importlib.import_module(module_name)
             except ImportError:  # the plugins package is optional in odd installs

@@ -194,6 +194,16 @@ def _version() -> str:
     return str(__version__)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``clerk-core`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -238,16 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins = commands.add_parser("plugins", help="show which plugin serves each hook")
     plugins.add_argument("--async", dest="use_async", action="store_true", help="resolve for an AsyncClerk")
-    plugins.add_argument(
-        "--no-entry-points", action="store_true", help="ignore plugins installed through entry points"
-    )
+    plugins.add_argument("--no-entry-points", action="store_true", help="ignore plugins installed through entry points")
     plugins.add_argument("--json", action="store_true", help="print the resolution as JSON")
     plugins.set_defaults(handler=_cmd_plugins)
 
-    demo = commands.add_parser(
-        "demo", help="verify valid and broken tokens against a local Clerk instance (offline)"
+    demo = commands.add_parser("demo", help="verify valid and broken tokens against a local Clerk instance (offline)")
+    demo.add_argument(
+        "--rounds", type=_positive_int, default=2000, metavar="N", help="verifications to time (default: 2000)"
     )
-    demo.add_argument("--rounds", type=int, default=2000, metavar="N", help="verifications to time (default: 2000)")
     demo.set_defaults(handler=_cmd_demo)
     return parser
 

@@ -43,7 +43,6 @@ __all__ = [
     "clerk_crypto_backend",
     "clerk_http_transport",
     "clerk_jwks_cache",
-    "clerk_request_authenticated",
     "hookimpl",
     "hookspec",
 ]
@@ -88,7 +87,3 @@ def clerk_clock(runtime: Runtime) -> Clock | None:
 def clerk_jwks_cache(runtime: Runtime, options: ClientConfig) -> JwksCache | None:
     """Return the JWKS cache for this client (the default keeps one in memory per client)."""
 
-
-@hookspec
-def clerk_request_authenticated(state: object, request: object) -> None:
-    """Observe every ``authenticate_request`` outcome (broadcast; return values are ignored)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._flow import Flow, ImportKey, Verify
-from ..errors import TokenVerificationError
+from ..errors import ClerkError, TokenVerificationError
 from ..errors import TokenVerificationErrorAction as Action
 from ..errors import TokenVerificationErrorReason as Reason
 from ..options import VerifyOptions
@@ -77,8 +77,8 @@ def verify_jwt_flow(
     alg = check_algorithm(header.get("alg", MISSING), algorithms)
     try:
         valid = yield from signature_flow(jwt, alg, key_flow)
-    except TokenVerificationError:
-        raise  # key resolution failures keep their own reasons
+    except ClerkError:
+        raise  # key resolution and configuration failures keep their own reasons
     except Exception as exc:
         # The reference interpolates an Error object, which prints as "Error: <message>".
         raise TokenVerificationError(

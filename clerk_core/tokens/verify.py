@@ -17,6 +17,7 @@ from .._secret import Secret
 from ..api._request import build_request, error_from_response, read_json
 from ..api.models import APIKey, M2MToken, MachineToken, OAuthAccessToken
 from ..errors import (
+    ClerkError,
     ConfigurationError,
     MachineTokenVerificationError,
     TokenVerificationError,
@@ -143,6 +144,8 @@ class Verifier:
         try:
             handle = yield from self.explicit_key(key)(alg)
             valid = yield Verify(alg, handle, jwt.signature, jwt.signing_input)
+        except ClerkError:
+            raise
         except Exception as exc:
             raise TokenVerificationError(Reason.TOKEN_INVALID_SIGNATURE, str(exc) or type(exc).__name__) from exc
         return bool(valid)
@@ -166,7 +169,7 @@ class Verifier:
         try:
             handle = yield from key_flow(alg)
             valid = yield Verify(alg, handle, jwt.signature, jwt.signing_input)
-        except TokenVerificationError:
+        except ClerkError:
             raise
         except Exception as exc:
             raise TokenVerificationError(

@@ -1,0 +1,263 @@
+"""Cold start: ``import clerk_core`` plus one networkless verification in a fresh interpreter.
+
+Run from the project root::
+
+    python -m benchmarks.coldstart               # or: make coldstart
+    python -m benchmarks.coldstart --runs 25 --json coldstart.json
+
+The parent mints one RS256 session token and its PEM public key and hands them to every
+child through the environment. Each child is a fresh ``python -c`` process that reads
+them, then times with ``time.perf_counter()`` from just before the first import to just
+after the verification returns: that in-process figure is what the issue's 60 ms target
+is about. The parent also times the whole process (interpreter start-up and exit
+included). Scenarios run round-robin, one process at a time, after one discarded warm-up
+run each (it writes bytecode caches and warms the page cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ._common import environment, format_environment, generate_key, mint_tokens, public_pem
+
+#: The issue's budget for ``import clerk_core`` plus one verification, in process.
+TARGET_MS: Final = 60.0
+CLERK_CORE: Final = "clerk-core Clerk(jwt_key=PEM)"
+_MARKER: Final = "@@ benchmark starts"
+
+_CHILD: Final = """\
+import os, time
+{marker}PEM = os.environ["BENCH_PEM"]
+TOKEN = os.environ["BENCH_TOKEN"]
+SUB = os.environ["BENCH_SUB"]
+t0 = time.perf_counter()
+{imports}
+t1 = time.perf_counter()
+{verify}
+t2 = time.perf_counter()
+if {check} and claims["sub"] != SUB:
+    raise SystemExit("wrong claims")
+import json, sys
+json.dump({{"import_ms": (t1 - t0) * 1e3, "total_ms": (t2 - t0) * 1e3, "modules": len(sys.modules)}}, sys.stdout)
+"""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one child process imports and verifies."""
+
+    name: str
+    imports: str
+    verify: str
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def code(self, *, marker: bool = False) -> str:
+        check = "False" if self.verify == "claims = None" else "True"
+        mark = f"import sys; sys.stderr.write({_MARKER!r} + '\\n')\n" if marker else ""
+        return _CHILD.format(marker=mark, imports=self.imports, verify=self.verify, check=check)
+
+
+def scenarios(pem: str) -> list[Scenario]:
+    return [
+        Scenario("interpreter only", "pass", "claims = None"),
+        Scenario(
+            CLERK_CORE,
+            "import clerk_core",
+            "claims = clerk_core.Clerk(jwt_key=PEM).verify_token(TOKEN)",
+        ),
+        Scenario(
+            "clerk-core verify_token() + CLERK_JWT_KEY",
+            "import clerk_core",
+            "claims = clerk_core.verify_token(TOKEN)",
+            env={"CLERK_JWT_KEY": pem},
+        ),
+        Scenario(
+            "minimal (cryptography)",
+            "import base64, json\n"
+            "from cryptography.hazmat.primitives import hashes, serialization\n"
+            "from cryptography.hazmat.primitives.asymmetric import padding",
+            "h, p, s = TOKEN.split('.')\n"
+            "d = lambda x: base64.urlsafe_b64decode(x + '=' * (-len(x) % 4))\n"
+            "assert json.loads(d(h))['alg'] == 'RS256'\n"
+            "serialization.load_pem_public_key(PEM.encode()).verify("
+            "d(s), f'{h}.{p}'.encode(), padding.PKCS1v15(), hashes.SHA256())\n"
+            "claims = json.loads(d(p))\n"
+            "assert claims['nbf'] - 5 <= time.time() < claims['exp'] + 5",
+        ),
+        Scenario(
+            "PyJWT jwt.decode(PEM)",
+            "import jwt",
+            "claims = jwt.decode(TOKEN, PEM, algorithms=['RS256'])",
+        ),
+        Scenario(
+            "clerk-backend-api verify_token",
+            "import clerk_backend_api\nfrom clerk_backend_api.security import VerifyTokenOptions, verify_token",
+            "claims = verify_token(TOKEN, VerifyTokenOptions(jwt_key=PEM))",
+        ),
+    ]
+
+
+@dataclass
+class Samples:
+    """Per-run measurements of one scenario, in milliseconds."""
+
+    scenario: Scenario
+    in_process: list[float] = field(default_factory=list)
+    imports: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    modules: int = 0
+
+
+def _child_env(base: Mapping[str, str], token: str, sub: str, pem: str, extra: Mapping[str, str]) -> dict[str, str]:
+    env = {name: value for name, value in base.items() if not name.startswith(("CLERK_", "PYTHONPROFILEIMPORTTIME"))}
+    env.update(BENCH_PEM=pem, BENCH_TOKEN=token, BENCH_SUB=sub)
+    env.update(extra)
+    return env
+
+
+def run_once(scenario: Scenario, env: Mapping[str, str]) -> tuple[float, dict[str, Any]]:
+    """One fresh process: (wall ms, the child's own report)."""
+    command = [sys.executable, "-c", scenario.code()]
+    start = time.perf_counter()
+    done = subprocess.run(command, env=dict(env), capture_output=True, text=True, check=False)  # noqa: S603
+    wall = (time.perf_counter() - start) * 1e3
+    if done.returncode != 0:
+        raise RuntimeError(f"{scenario.name}: child failed ({done.returncode}):\n{done.stderr}")
+    report: dict[str, Any] = json.loads(done.stdout)
+    return wall, report
+
+
+def measure(items: Sequence[Scenario], envs: Mapping[str, Mapping[str, str]], runs: int) -> list[Samples]:
+    results = [Samples(item) for item in items]
+    for item in items:
+        run_once(item, envs[item.name])  # warm-up, discarded
+    for _ in range(runs):
+        for samples in results:
+            wall, child = run_once(samples.scenario, envs[samples.scenario.name])
+            samples.wall.append(wall)
+            samples.in_process.append(child["total_ms"])
+            samples.imports.append(child["import_ms"])
+            samples.modules = child["modules"]
+    return results
+
+
+def report(results: Sequence[Samples], runs: int) -> dict[str, Any]:
+    median = statistics.median
+    lines = [
+        f"{runs} fresh processes per scenario, round-robin; milliseconds",
+        "",
+        f"  {'scenario':<42} {'in-process':>10} {'(min)':>7} {'import':>7} {'verify':>7}"
+        f" {'wall':>7} {'(min)':>7} {'modules':>8}",
+    ]
+    for item in results:
+        imports = median(item.imports)
+        verify = median(total - imp for total, imp in zip(item.in_process, item.imports, strict=True))
+        lines.append(
+            f"  {item.scenario.name:<42} {median(item.in_process):>10.1f} {min(item.in_process):>7.1f}"
+            f" {imports:>7.1f} {verify:>7.1f} {median(item.wall):>7.1f} {min(item.wall):>7.1f} {item.modules:>8}"
+        )
+    lines.append("  (in-process, import and verify are medians; 'verify' includes building the client or key)")
+    core = next(item for item in results if item.scenario.name == CLERK_CORE)
+    met = median(core.in_process) < TARGET_MS
+    lines.append("")
+    lines.append(
+        f"Target: import clerk_core + one verification < {TARGET_MS:.0f} ms in process: "
+        f"{'MET' if met else 'MISSED'} (median {median(core.in_process):.1f} ms, min {min(core.in_process):.1f} ms)"
+    )
+    print("\n".join(lines))
+    return {"target_ms": TARGET_MS, "target_met": met}
+
+
+def import_profile(scenario: Scenario, env: Mapping[str, str], *, min_ms: float, depth: int) -> None:
+    """Run ``scenario`` once under ``-X importtime`` and print its import tree (start-up excluded).
+
+    ``-X importtime`` adds its own overhead, so the figures run a little above the timed ones.
+    """
+    command = [sys.executable, "-X", "importtime", "-c", scenario.code(marker=True)]
+    done = subprocess.run(command, env=dict(env), capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise RuntimeError(f"{scenario.name}: child failed ({done.returncode}):\n{done.stderr}")
+    lines = done.stderr.splitlines()
+    lines = lines[lines.index(_MARKER) + 1 :] if _MARKER in lines else lines
+    rows: list[tuple[float, float, int, str]] = []
+    for line in lines:
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, cumulative, name = line[len("import time:") :].split("|", 2)
+        level = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        rows.append((int(own) / 1e3, int(cumulative) / 1e3, level, name.strip()))
+    total = sum(row[1] for row in rows if row[2] == 0)
+    print(f"\nImport tree of {scenario.name!r} under -X importtime ({total:.1f} ms of imports; ")
+    print(f"modules with cumulative >= {min_ms} ms, depth <= {depth}; children print before their parent):")
+    print(f"  {'self ms':>8} {'cum ms':>8}  module")
+    for own, cumulative, level, name in rows:
+        if cumulative >= min_ms and level <= depth:
+            print(f"  {own:>8.1f} {cumulative:>8.1f}  {'  ' * level}{name}")
+    heaviest = sorted(rows, key=lambda row: row[0], reverse=True)[:12]
+    print("Heaviest modules by self time: " + ", ".join(f"{name} {own:.1f}" for own, _, _, name in heaviest))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.coldstart", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed processes per scenario (default 15)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--no-official", action="store_true", help="skip clerk-backend-api (e.g. not installed)")
+    parser.add_argument(
+        "--importtime", action="store_true", help="also print clerk-core's import tree from one -X importtime run"
+    )
+    args = parser.parse_args(argv)
+
+    env = environment()
+    print("Environment:\n" + format_environment(env) + "\n")
+
+    started = time.perf_counter()
+    key = generate_key()
+    pem = public_pem(key)
+    token = mint_tokens(key, 1, now=int(time.time()))[0]
+    items = [item for item in scenarios(pem) if not (args.no_official and "clerk-backend-api" in item.name)]
+    envs = {item.name: _child_env(os.environ, token.token, token.sub, pem, item.env) for item in items}
+    results = measure(items, envs, args.runs)
+    summary = report(results, args.runs)
+    if args.importtime:
+        core = next(item for item in items if item.name == CLERK_CORE)
+        import_profile(core, envs[CLERK_CORE], min_ms=1.5, depth=3)
+    print(f"\nTotal run time {time.perf_counter() - started:.1f} s")
+
+    if args.json:
+        document = {
+            "benchmark": "coldstart",
+            "environment": env,
+            "config": {"runs": args.runs, "unit": "ms"},
+            "results": {
+                item.scenario.name: {
+                    "in_process": item.in_process,
+                    "import": item.imports,
+                    "wall": item.wall,
+                    "modules": item.modules,
+                    "in_process_median": statistics.median(item.in_process),
+                    "in_process_min": min(item.in_process),
+                    "wall_median": statistics.median(item.wall),
+                    "wall_min": min(item.wall),
+                }
+                for item in results
+            },
+            **summary,
+        }
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=2)
+            out.write("\n")
+        print(f"Wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,407 @@
+"""Warm verification throughput: clerk-core against PyJWT, the official SDK and a minimal verifier.
+
+Run from the project root::
+
+    python -m benchmarks.verify_token            # or: make bench
+    python -m benchmarks.verify_token --json results.json
+
+One RSA-2048 key signs 1000 distinct Clerk session tokens. Every verifier gets the key once
+(no network, no per-call fetch) and checks each token fully: algorithm, signature, ``exp``,
+``nbf``, ``iat`` (5 s leeway) and ``azp``. Passes over all tokens are interleaved, one pass
+per verifier per repeat in a rotating order, so machine noise hits every verifier alike. The
+best pass is the headline (the least-disturbed run, as :mod:`timeit` recommends); the median
+is shown beside it.
+
+The issue's targets: clerk-core at most 1.0x the minimal verifier, and at least 2x faster
+than PyJWT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from ._common import (
+    AZP,
+    CAT,
+    KID,
+    LEEWAY_S,
+    MintedToken,
+    environment,
+    format_environment,
+    generate_key,
+    mint_tokens,
+    public_pem,
+    session_claims,
+    sign,
+    tamper_signature,
+)
+
+VerifyFn = Callable[[str], Mapping[str, Any]]
+
+CLERK_CORE: Final = "clerk-core"
+MINIMAL: Final = "minimal"
+PYJWT: Final = "PyJWT"
+OFFICIAL: Final = "clerk-backend-api"
+FLOOR: Final = "OpenSSL verify only"
+
+#: Targets from the issue: clerk-core / minimal <= 1.0, PyJWT / clerk-core >= 2.0.
+MAX_VS_MINIMAL: Final = 1.0
+MIN_VS_PYJWT: Final = 2.0
+
+
+class Rejected(Exception):
+    """A baseline verifier refused a token."""
+
+
+def _load_public_key(pem: str) -> rsa.RSAPublicKey:
+    key = serialization.load_pem_public_key(pem.encode("ascii"))
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise TypeError("expected an RSA public key")
+    return key
+
+
+# -- the verifiers ---------------------------------------------------------------------------
+
+
+def make_clerk_core(pem: str) -> VerifyFn:
+    """``Clerk(jwt_key=pem, authorized_parties=[azp]).verify_token``: the code under test."""
+    from clerk_core import Clerk
+
+    clerk = Clerk(jwt_key=pem, authorized_parties=[AZP], load_entry_points=False)
+    return clerk.verify_token
+
+
+def make_minimal(pem: str) -> VerifyFn:
+    """The LIMIT baseline: bare ``cryptography`` plus the least parsing that is still correct.
+
+    The key and the padding/hash objects are built once; per token it splits once, decodes
+    base64url with the stdlib, parses both JSON segments, checks ``alg``, verifies the
+    signature, then ``sub``, ``exp``, ``nbf``, ``iat`` and ``azp``.
+    """
+    verify = _load_public_key(pem).verify
+    pkcs1 = padding.PKCS1v15()
+    sha256 = hashes.SHA256()
+    b64decode = base64.urlsafe_b64decode
+    loads = json.loads
+    clock = time.time
+    parties = frozenset([AZP])
+    leeway = LEEWAY_S
+
+    def minimal(token: str) -> dict[str, Any]:
+        head, body, sig = token.split(".")
+        header = loads(b64decode(head + "=" * (-len(head) % 4)))
+        if header["alg"] != "RS256":
+            raise Rejected("alg")
+        verify(b64decode(sig + "=" * (-len(sig) % 4)), f"{head}.{body}".encode("ascii"), pkcs1, sha256)
+        claims: dict[str, Any] = loads(b64decode(body + "=" * (-len(body) % 4)))
+        now = clock()
+        if not isinstance(claims.get("sub"), str):
+            raise Rejected("sub")
+        if claims["exp"] <= now - leeway:
+            raise Rejected("exp")
+        if claims.get("nbf", 0) > now + leeway:
+            raise Rejected("nbf")
+        if claims.get("iat", 0) > now + leeway:
+            raise Rejected("iat")
+        azp = claims.get("azp")
+        if azp and azp not in parties:
+            raise Rejected("azp")
+        return claims
+
+    return minimal
+
+
+def make_pyjwt(pem: str) -> VerifyFn:
+    """``jwt.decode`` with the key object loaded once (PyJWT's fastest fair use) plus an ``azp`` check.
+
+    PyJWT checks ``exp``, ``nbf`` and ``iat`` itself (``require`` makes them mandatory);
+    ``azp`` is not a PyJWT concept, so it is checked by hand.
+    """
+    import jwt
+
+    key = _load_public_key(pem)
+    decode = jwt.decode
+    algorithms = ["RS256"]
+    options: Any = {
+        "require": ["exp", "iat", "nbf", "sub"],
+        "verify_signature": True,
+        "verify_exp": True,
+        "verify_nbf": True,
+        "verify_iat": True,
+        "verify_aud": False,
+        "verify_iss": False,
+    }
+    parties = frozenset([AZP])
+
+    def pyjwt(token: str) -> dict[str, Any]:
+        claims: dict[str, Any] = decode(token, key, algorithms=algorithms, options=options, leeway=LEEWAY_S)
+        azp = claims.get("azp")
+        if azp and azp not in parties:
+            raise Rejected("azp")
+        return claims
+
+    return pyjwt
+
+
+def make_official(pem: str) -> VerifyFn:
+    """The official SDK's networkless ``verify_token(token, VerifyTokenOptions(jwt_key=pem, ...))``."""
+    from clerk_backend_api.security import VerifyTokenOptions, verify_token
+
+    options = VerifyTokenOptions(jwt_key=pem, authorized_parties=[AZP])
+
+    def official(token: str) -> dict[str, Any]:
+        return verify_token(token, options)
+
+    return official
+
+
+def make_floor(pem: str, tokens: Sequence[str]) -> VerifyFn:
+    """Reference only: the RSA verify call on pre-split, pre-decoded input (no parsing, no claims)."""
+    verify = _load_public_key(pem).verify
+    pkcs1 = padding.PKCS1v15()
+    sha256 = hashes.SHA256()
+    parts: dict[str, tuple[bytes, bytes]] = {}
+    for token in tokens:
+        head, _, sig = token.rpartition(".")
+        parts[token] = (base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)), head.encode("ascii"))
+
+    def floor(token: str) -> Mapping[str, Any]:
+        signature, data = parts[token]
+        verify(signature, data, pkcs1, sha256)
+        return {}
+
+    return floor
+
+
+# -- correctness gate ------------------------------------------------------------------------
+
+
+def _rejects(fn: VerifyFn, token: str) -> bool:
+    try:
+        fn(token)
+    except Exception:
+        return True
+    return False
+
+
+def _tamper_payload(token: str) -> str:
+    """The token with its ``sub`` changed and the original signature kept."""
+    head, body, sig = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["sub"] = "user_2attacker"
+    forged = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    return f"{head}.{forged}.{sig}"
+
+
+def check_verifier(name: str, fn: VerifyFn, sample: MintedToken, bad: Mapping[str, str], *, claims: bool) -> None:
+    """Refuse to time a verifier that accepts a forged token or mangles a valid one."""
+    if claims:
+        result = fn(sample.token)
+        if result.get("sub") != sample.sub or result.get("sid") != sample.sid:
+            raise AssertionError(f"{name}: wrong claims for a valid token: {result!r}")
+    else:
+        fn(sample.token)
+    for what, token in bad.items():
+        if not _rejects(fn, token):
+            raise AssertionError(f"{name} accepted a token with {what}")
+
+
+def bad_tokens(key: rsa.RSAPrivateKey, sample: MintedToken, *, now: int) -> dict[str, str]:
+    """Tokens every full verifier must refuse: a forged signature and payload, expiry, foreign azp."""
+    header = {"alg": "RS256", "cat": CAT, "kid": KID, "typ": "JWT"}
+    expired = session_claims(random.Random(1), now - 7200, 0)
+    foreign = session_claims(random.Random(2), now, 0) | {"azp": "https://evil.example.com"}
+    other_key = generate_key()
+    return {
+        "a tampered signature": tamper_signature(sample.token),
+        "a tampered payload": _tamper_payload(sample.token),
+        "a foreign key's signature": sign(other_key, header, session_claims(random.Random(3), now, 0)),
+        "an expired exp": sign(key, header, expired),
+        "an unlisted azp": sign(key, header, foreign),
+    }
+
+
+# -- timing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    """Per-pass timings of one verifier, in microseconds per token."""
+
+    name: str
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def best(self) -> float:
+        return min(self.samples)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+def _one_pass(fn: VerifyFn, tokens: Sequence[str]) -> float:
+    start = time.perf_counter()
+    for token in tokens:
+        fn(token)
+    return (time.perf_counter() - start) / len(tokens) * 1e6
+
+
+def run(verifiers: Mapping[str, VerifyFn], tokens: Sequence[str], repeats: int) -> dict[str, Series]:
+    """Warm every verifier with one pass, then ``repeats`` interleaved passes in rotating order."""
+    names = list(verifiers)
+    series = {name: Series(name) for name in names}
+    for name in names:
+        _one_pass(verifiers[name], tokens)
+    gc_was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()  # as timeit does: a collection landing in one pass would be noise
+    try:
+        for repeat in range(repeats):
+            shift = repeat % len(names)
+            for name in names[shift:] + names[:shift]:
+                series[name].samples.append(_one_pass(verifiers[name], tokens))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return series
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator
+
+
+def report(series: Mapping[str, Series], *, tokens: int, repeats: int) -> dict[str, Any]:
+    core, minimal, pyjwt = series[CLERK_CORE], series[MINIMAL], series[PYJWT]
+    lines = [
+        f"{tokens} distinct tokens x {repeats} interleaved passes per verifier (after one warm-up pass)",
+        "",
+        f"  {'verifier':<22} {'best us/tok':>12} {'median us/tok':>14} {'/ minimal':>10} {'/ clerk-core':>13}",
+    ]
+    for item in series.values():
+        lines.append(
+            f"  {item.name:<22} {item.best:>12.1f} {item.median:>14.1f}"
+            f" {_ratio(item.best, minimal.best):>9.2f}x {_ratio(item.best, core.best):>12.2f}x"
+        )
+    lines.append("  (ratios use the best pass; the OpenSSL row is a floor, not a verifier)")
+    ratios = {
+        "clerk-core / minimal (best)": _ratio(core.best, minimal.best),
+        "clerk-core / minimal (median)": _ratio(core.median, minimal.median),
+        "PyJWT / clerk-core (best)": _ratio(pyjwt.best, core.best),
+        "PyJWT / clerk-core (median)": _ratio(pyjwt.median, core.median),
+    }
+    if OFFICIAL in series:
+        official = series[OFFICIAL]
+        ratios["clerk-backend-api / clerk-core (best)"] = _ratio(official.best, core.best)
+        ratios["clerk-backend-api / clerk-core (median)"] = _ratio(official.median, core.median)
+    lines.append("")
+    lines.extend(f"  {name:<40} {value:.2f}x" for name, value in ratios.items())
+    targets = {
+        "clerk-core <= 1.0x minimal": ratios["clerk-core / minimal (best)"] <= MAX_VS_MINIMAL,
+        "clerk-core >= 2x faster than PyJWT": ratios["PyJWT / clerk-core (best)"] >= MIN_VS_PYJWT,
+    }
+    medians_agree = (ratios["clerk-core / minimal (median)"] <= MAX_VS_MINIMAL) == targets[
+        "clerk-core <= 1.0x minimal"
+    ] and (ratios["PyJWT / clerk-core (median)"] >= MIN_VS_PYJWT) == targets["clerk-core >= 2x faster than PyJWT"]
+    lines.append("")
+    lines.append("Targets (on the best pass):")
+    lines.extend(f"  {name:<40} {'MET' if met else 'MISSED'}" for name, met in targets.items())
+    if not medians_agree:
+        lines.append("  note: the median passes give a different verdict; rerun on a quieter machine")
+    print("\n".join(lines))
+    return {"ratios": ratios, "targets": targets, "median_verdict_agrees": medians_agree}
+
+
+def profile_clerk_core(fn: VerifyFn, tokens: Sequence[str], top: int) -> None:
+    """cProfile of clerk-core over one pass: where a verification's time goes."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for token in tokens:
+        fn(token)
+    profiler.disable()
+    print(f"\ncProfile of clerk-core over {len(tokens)} tokens (tottime, top {top}):")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(top)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.verify_token", description=__doc__.split("\n")[0])
+    parser.add_argument("--tokens", type=int, default=1000, help="distinct tokens per pass (default 1000)")
+    parser.add_argument("--repeats", type=int, default=15, help="timed passes per verifier (default 15)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of clerk-core after timing")
+    parser.add_argument("--no-official", action="store_true", help="skip clerk-backend-api (e.g. not installed)")
+    args = parser.parse_args(argv)
+
+    env = environment()
+    print("Environment:\n" + format_environment(env) + "\n")
+
+    started = time.perf_counter()
+    now = int(time.time())
+    key = generate_key()
+    pem = public_pem(key)
+    minted = mint_tokens(key, args.tokens, now=now)
+    tokens = [item.token for item in minted]
+    elapsed = time.perf_counter() - started
+    print(f"Minted {len(tokens)} RS256 session tokens ({len(tokens[0])} chars each) in {elapsed:.1f} s")
+
+    verifiers: dict[str, VerifyFn] = {
+        CLERK_CORE: make_clerk_core(pem),
+        MINIMAL: make_minimal(pem),
+        PYJWT: make_pyjwt(pem),
+    }
+    if not args.no_official:
+        verifiers[OFFICIAL] = make_official(pem)
+    floor = make_floor(pem, tokens)
+
+    bad = bad_tokens(key, minted[0], now=now)
+    for name, fn in verifiers.items():
+        check_verifier(name, fn, minted[-1], bad, claims=True)
+    check_verifier(FLOOR, floor, minted[-1], {"a tampered signature": bad["a tampered signature"]}, claims=False)
+    print(f"Every verifier accepts a valid token and rejects: {', '.join(bad)}\n")
+
+    series = run({**verifiers, FLOOR: floor}, tokens, args.repeats)
+    summary = report(series, tokens=len(tokens), repeats=args.repeats)
+    print(f"\nTotal run time {time.perf_counter() - started:.1f} s")
+
+    if args.profile:
+        profile_clerk_core(verifiers[CLERK_CORE], tokens, top=25)
+
+    if args.json:
+        document = {
+            "benchmark": "verify_token",
+            "environment": env,
+            "config": {"tokens": len(tokens), "repeats": args.repeats, "leeway_s": LEEWAY_S, "unit": "us/token"},
+            "results": {
+                name: {"best": item.best, "median": item.median, "samples": item.samples}
+                for name, item in series.items()
+            },
+            **summary,
+        }
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=2)
+            out.write("\n")
+        print(f"Wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
