@@ -32,14 +32,14 @@ from .errors import PluginError
 from .options import ClientConfig
 from .providers import Runtime
 
-__all__ = ["AUTOLOAD_ENV", "SHIPPED_PLUGINS", "Choice", "PluginHost", "Providers", "current_runtime"]
+__all__ = ["AUTOLOAD_ENV", "PROVIDER_HOOKS", "SHIPPED_PLUGINS", "Choice", "PluginHost", "Providers", "current_runtime"]
 
 #: Set to a non-empty value other than ``0``/``false`` to skip entry-point discovery.
 AUTOLOAD_ENV: Final = "CLERK_CORE_DISABLE_PLUGIN_AUTOLOAD"
 #: Plugins that ship with clerk-core; each declines when its library is missing.
 SHIPPED_PLUGINS: Final = ("clerk_plugins.josepy_crypto", "clerk_plugins.niquests_http")
 
-_PROVIDER_HOOKS: Final = (
+PROVIDER_HOOKS: Final = (
     "clerk_crypto_backend",
     "clerk_http_transport",
     "clerk_b64url_decoder",
@@ -152,7 +152,7 @@ class PluginHost:
         """Pick each hook's provider for ``runtime``; raise :class:`PluginError` if a required one is missing."""
         choices: list[Choice] = []
         picked: dict[str, Any] = {}
-        for hook in _PROVIDER_HOOKS:
+        for hook in PROVIDER_HOOKS:
             kwargs = {"runtime": runtime, "options": config}
             winner: Any = None
             for plugin, answer in self._answers(hook, kwargs):

@@ -131,7 +131,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
     from clerk_core import AsyncClerk, Clerk
-    from clerk_core._plugins import _PROVIDER_HOOKS
+    from clerk_core._plugins import PROVIDER_HOOKS
     from clerk_core.errors import ClerkError
 
     load_entry_points = False if args.no_entry_points else None
@@ -146,7 +146,7 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     providers = client.providers
     runtime = providers.runtime
     rows = [(c.hook, c.plugin, c.outcome) for c in providers.choices]
-    missing = [hook for hook in _PROVIDER_HOOKS if not any(h == hook and o == "selected" for h, _, o in rows)]
+    missing = [hook for hook in PROVIDER_HOOKS if not any(h == hook and o == "selected" for h, _, o in rows)]
     if args.json:
         _dump(
             {
@@ -159,7 +159,7 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     else:
         print(f"runtime: {runtime.name} ({runtime.flavor})")
         shown = rows + [(hook, "-", "no provider") for hook in missing]
-        shown.sort(key=lambda row: _PROVIDER_HOOKS.index(row[0]) if row[0] in _PROVIDER_HOOKS else len(_PROVIDER_HOOKS))
+        shown.sort(key=lambda row: PROVIDER_HOOKS.index(row[0]) if row[0] in PROVIDER_HOOKS else len(PROVIDER_HOOKS))
         hook_width = max(len(h) for h, _, _ in shown)
         plugin_width = max(len(p) for _, p, _ in shown)
         for hook, plugin, outcome in shown:

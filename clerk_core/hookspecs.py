@@ -86,4 +86,3 @@ def clerk_clock(runtime: Runtime) -> Clock | None:
 @hookspec
 def clerk_jwks_cache(runtime: Runtime, options: ClientConfig) -> JwksCache | None:
     """Return the JWKS cache for this client (the default keeps one in memory per client)."""
-

@@ -11,9 +11,10 @@ in C; the Python around it is a handful of O(1) checks.
 from __future__ import annotations
 
 import binascii
+import sys
 from typing import Final
 
-__all__ = ["b64url_decode", "b64url_encode"]
+__all__ = ["b64_strict_decode", "b64url_decode", "b64url_encode"]
 
 _TO_STD: Final = bytes.maketrans(b"-_", b"+/")
 _FROM_STD: Final = bytes.maketrans(b"+/", b"-_")
@@ -23,6 +24,22 @@ _PADDING: Final = (b"", None, b"==", b"=")
 _UNUSED_BITS_MASK: Final = {2: 0x0F, 3: 0x03}
 _ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _VALUE: Final = {c: i for i, c in enumerate(_ALPHABET)}
+_STD_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+
+if sys.version_info >= (3, 11):
+
+    def b64_strict_decode(data: bytes) -> bytes:
+        """Standard base64, refusing characters outside the alphabet (``binascii.Error``)."""
+        return binascii.a2b_base64(data, strict_mode=True)
+
+else:  # Python 3.10 has no strict_mode: refuse stray characters first (also in C).
+
+    def b64_strict_decode(data: bytes) -> bytes:
+        """Standard base64, refusing characters outside the alphabet (``binascii.Error``)."""
+        if data.translate(None, _STD_ALPHABET) or b"=" in data.rstrip(b"="):
+            raise binascii.Error("not base64")
+        return binascii.a2b_base64(data)
 
 
 def b64url_decode(text: str) -> bytes:
@@ -38,7 +55,7 @@ def b64url_decode(text: str) -> bytes:
     except UnicodeEncodeError:
         raise ValueError("not base64url") from None
     try:
-        decoded = binascii.a2b_base64(raw.translate(_TO_STD) + padding, strict_mode=True)
+        decoded = b64_strict_decode(raw.translate(_TO_STD) + padding)
     except binascii.Error:
         raise ValueError("not base64url") from None
     if tail and _VALUE[text[-1]] & _UNUSED_BITS_MASK[tail]:

@@ -10,8 +10,10 @@ future iff ``trunc(iat) * 1000 > now + skew``.
 Messages render values as JavaScript's ``JSON.stringify`` does (a missing
 value prints ``undefined``) because they travel in ``x-clerk-auth-message``
 headers that users compare with the reference. One deliberate difference:
-a numeric claim must be a *finite* number; JSON ``1e400`` (Infinity in
-JavaScript, which never expires there) is refused.
+a numeric claim must be a *finite* number. JSON ``1e400`` (Infinity in
+JavaScript, where such a token never expires) is already refused by the
+decoder as out of range (``token-invalid``); the finiteness check here
+guards claims handed in by other means.
 """
 
 from __future__ import annotations

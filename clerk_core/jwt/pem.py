@@ -18,7 +18,7 @@ import binascii
 import re
 from typing import Final
 
-from .b64 import b64url_encode
+from .b64 import b64_strict_decode, b64url_encode
 
 __all__ = ["pem_to_jwk"]
 
@@ -42,7 +42,7 @@ def pem_to_jwk(pem: str) -> dict[str, str]:
     label = labels.pop() if labels else "PUBLIC KEY"
     body = "".join(_ARMOUR.sub("", text).split())
     try:
-        der = binascii.a2b_base64(body.encode("ascii"), strict_mode=True)
+        der = b64_strict_decode(body.encode("ascii"))
     except (binascii.Error, UnicodeEncodeError):
         raise ValueError("The PEM key is not valid base64.") from None
     if label == "RSA PUBLIC KEY":

@@ -24,8 +24,11 @@ import threading
 from collections.abc import Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from clerk_core.testing import bapi
 from clerk_core.testing.bapi import MachineTokenKind

@@ -29,18 +29,21 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from clerk_core import Jwt, RawJwt
+from clerk_core import Jwt, RawJwt, TokenVerificationError
 
 if TYPE_CHECKING:
     from _pytest.mark.structures import ParameterSet
 
 __all__ = [
+    "ACCEPTED",
     "COOKBOOK",
     "MISSING_PARAM",
     "VECTORS_DIR",
     "WYCHEPROOF",
     "Compact",
+    "Outcome",
     "b64url_strict",
+    "core_outcome",
     "int_b64url",
     "jwt_for_signature",
     "load_json",
@@ -56,6 +59,9 @@ COOKBOOK: Final = "jose-cookbook"
 
 #: The value a parametrized test receives when its vector file is missing.
 MISSING_PARAM: Final = -1
+
+#: :func:`core_outcome` for a signature that verified or claims that were returned.
+ACCEPTED: Final = True
 
 #: JWK members that only a private (or symmetric) key carries.
 _PRIVATE_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
@@ -85,14 +91,15 @@ def load_json(relative: str) -> Any:
     return _load(relative)
 
 
-def params(relative: str, build: Callable[[Any], Iterable[ParameterSet]]) -> list[ParameterSet]:
+def params(relative: str, build: Callable[[Any], Iterable[ParameterSet]], *prefix: object) -> list[ParameterSet]:
     """``build(parsed file)`` as a parameter list, or one ``vectors-missing`` parameter if the file is absent.
 
-    ``build`` returns ``pytest.param`` values; a test that receives
-    :data:`MISSING_PARAM` calls :func:`load_json`, which fails it clearly.
+    ``build`` returns ``pytest.param`` values. When the file is missing, the one
+    parameter is ``(*prefix, MISSING_PARAM)``; the test then calls
+    :func:`load_json`, which fails it with a clear message.
     """
     if not _path(relative).is_file():
-        return [pytest.param(MISSING_PARAM, id=f"vectors-missing:{relative}")]
+        return [pytest.param(*prefix, MISSING_PARAM, id=f"vectors-missing:{relative}")]
     return list(build(_load(relative)))
 
 
@@ -202,3 +209,22 @@ def jwt_for_signature(compact: Compact) -> Jwt:
 def public_jwk(jwk: Mapping[str, Any]) -> dict[str, Any]:
     """The public part of a JWK: every member except the private ones."""
     return {name: value for name, value in jwk.items() if name not in _PRIVATE_MEMBERS}
+
+
+Outcome = bool | str
+"""What the core did: True/False from ``has_valid_signature`` (:data:`ACCEPTED` also for
+claims returned by ``verify_jwt``), or the ``reason`` of the ``TokenVerificationError`` it raised."""
+
+
+def core_outcome(label: str, call: Callable[[], object]) -> Outcome:
+    """Run a core call; anything but a bool, claims or ``TokenVerificationError`` fails the test."""
+    try:
+        result = call()
+    except TokenVerificationError as exc:
+        return exc.reason
+    except Exception as exc:
+        pytest.fail(f"{label}: raised {type(exc).__name__}: {exc} (only TokenVerificationError may escape)")
+    if isinstance(result, bool):
+        return result
+    assert isinstance(result, dict), f"{label}: unexpected result {result!r}"
+    return ACCEPTED

@@ -78,7 +78,9 @@ def _outcome(call: Any) -> tuple[str, Any]:
 @pytest.mark.parametrize("async_provider", [False, True], ids=["sync-crypto", "async-only-crypto"])
 def test_sync_and_async_clients_agree(keys: KeyPair, other_keys: KeyPair, async_provider: bool) -> None:
     with LocalClerk(keys=[keys]) as local:
-        common = dict(secret_key=local.secret_key, api_url=local.api_url, retry_backoff=0.0, environ={}, load_entry_points=False)
+        common = dict(
+            secret_key=local.secret_key, api_url=local.api_url, retry_backoff=0.0, environ={}, load_entry_points=False
+        )
         sync = Clerk(plugins=[PinnedClock()], **common)  # type: ignore[arg-type]
         plugin = AsyncOnlyPlugin()
         extra: list[object] = [plugin] if async_provider else []

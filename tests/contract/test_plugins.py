@@ -79,7 +79,9 @@ def test_hook_clerk_http_transport(keys: KeyPair) -> None:
         def clerk_http_transport(self, runtime: Runtime, options: ClientConfig) -> Recording:
             return Recording()
 
-    client = Clerk(secret_key="sk_test_x", api_url="https://api.example", plugins=[Plugin()], load_entry_points=False, environ={})
+    client = Clerk(
+        secret_key="sk_test_x", api_url="https://api.example", plugins=[Plugin()], load_entry_points=False, environ={}
+    )
     assert client.verify_token(mint_session_token(keys))["sub"] == "user_2local"
     (request,) = seen
     assert (request.method, request.url, request.timeout) == ("GET", "https://api.example/v1/jwks", 5.0)
@@ -121,7 +123,9 @@ def test_hook_clerk_jwks_cache(keys: KeyPair) -> None:
             return shared
 
     with LocalClerk(keys=[keys]) as local:
-        options: dict[str, Any] = dict(secret_key=local.secret_key, api_url=local.api_url, plugins=[Plugin()], load_entry_points=False, environ={})
+        options: dict[str, Any] = dict(
+            secret_key=local.secret_key, api_url=local.api_url, plugins=[Plugin()], load_entry_points=False, environ={}
+        )
         Clerk(**options).verify_token(local.session_token())
         Clerk(**options).verify_token(local.session_token())
         assert local.jwks_requests == 1  # the second client found the first one's keys
@@ -145,7 +149,10 @@ def test_every_hook_is_documented() -> None:
 def test_passed_plugins_win_and_defaults_are_last(keys: KeyPair) -> None:
     client = Clerk(plugins=[PinnedClock()], load_entry_points=False, environ={})
     clock = [c for c in client.providers.choices if c.hook == "clerk_clock"]
-    assert [(c.plugin, c.outcome) for c in clock] == [("PinnedClock#0", "selected"), ("clerk_core.defaults", "not needed")]
+    assert [(c.plugin, c.outcome) for c in clock] == [
+        ("PinnedClock#0", "selected"),
+        ("clerk_core.defaults", "not needed"),
+    ]
     assert _choice(client, "clerk_crypto_backend") == "clerk_plugins.josepy_crypto"
     assert _choice(client, "clerk_http_transport") == "clerk_plugins.niquests_http"
 
@@ -180,9 +187,13 @@ def test_no_crypto_provider_is_a_plugin_error_at_construction() -> None:
 
 def test_missing_transport_fails_only_when_a_request_is_needed(keys: KeyPair) -> None:
     plugin = CryptoPlugin()
-    networkless = Clerk(jwt_key=keys.public_pem, plugins=[plugin], load_entry_points=False, default_backends=False, environ={})
+    networkless = Clerk(
+        jwt_key=keys.public_pem, plugins=[plugin], load_entry_points=False, default_backends=False, environ={}
+    )
     assert networkless.verify_token(mint_session_token(keys))["sub"] == "user_2local"
-    remote = Clerk(secret_key="sk_test_x", plugins=[plugin], load_entry_points=False, default_backends=False, environ={})
+    remote = Clerk(
+        secret_key="sk_test_x", plugins=[plugin], load_entry_points=False, default_backends=False, environ={}
+    )
     with pytest.raises(PluginError, match="clerk_http_transport"):
         remote.verify_token(mint_session_token(keys))
 
@@ -259,15 +270,30 @@ def _docs_example() -> Mapping[str, Any]:
 def test_docs_plugin_example_runs(keys: KeyPair) -> None:
     example = _docs_example()
     with LocalClerk(keys=[keys]) as local:
-        claims = example["verify_with_urllib"](local.session_token(), secret_key=local.secret_key, api_url=local.api_url)
+        claims = example["verify_with_urllib"](
+            local.session_token(), secret_key=local.secret_key, api_url=local.api_url
+        )
         assert claims["sub"] == "user_2local"
         assert local.jwks_requests == 1
         local.set_fault("unauthorized")
-        client = Clerk(secret_key=local.secret_key, api_url=local.api_url, plugins=[example["UrllibPlugin"]()], environ={}, jwks_cache_ttl=0)
+        client = Clerk(
+            secret_key=local.secret_key,
+            api_url=local.api_url,
+            plugins=[example["UrllibPlugin"]()],
+            environ={},
+            jwks_cache_ttl=0,
+        )
         with pytest.raises(TokenVerificationError) as exc:
             client.verify_token(local.session_token())
         assert exc.value.reason == "secret-key-invalid"
         local.set_fault("slow", delay=2)
-        slow = Clerk(secret_key=local.secret_key, api_url=local.api_url, plugins=[example["UrllibPlugin"]()], environ={}, timeout=0.2, max_retries=0)
+        slow = Clerk(
+            secret_key=local.secret_key,
+            api_url=local.api_url,
+            plugins=[example["UrllibPlugin"]()],
+            environ={},
+            timeout=0.2,
+            max_retries=0,
+        )
         with pytest.raises(TokenVerificationError, match="timed out"):
             slow.verify_token(local.session_token())

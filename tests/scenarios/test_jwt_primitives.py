@@ -71,9 +71,7 @@ def test_s03_decode_rejects_bad_base64url_and_non_object_json(token: str) -> Non
     )
 
 
-def test_s04_has_valid_signature_with_jwk_pem_and_wrong_key(
-    driver: Driver, keys: KeyPair, other_keys: KeyPair
-) -> None:
+def test_s04_has_valid_signature_with_jwk_pem_and_wrong_key(driver: Driver, keys: KeyPair, other_keys: KeyPair) -> None:
     client = driver.client()
     token = mint_session_token(keys, now=FIXED_NOW)
     assert driver.call(client, "has_valid_signature", token, keys.public_jwk) is True
@@ -114,7 +112,11 @@ def test_s06_header_type_default_explicit_and_oauth_types(driver: Driver, keys: 
         ("JWT", ("at+jwt",), 'Invalid JWT type "JWT". Expected "at+jwt".'),
         (..., ("at+jwt",), 'Invalid JWT type undefined. Expected "at+jwt".'),
         ("at+jwt", ("JWT",), 'Invalid JWT type "at+jwt". Expected "JWT".'),
-        ("custom-type", ("at+jwt", "application/at+jwt"), 'Invalid JWT type "custom-type". Expected "at+jwt, application/at+jwt".'),
+        (
+            "custom-type",
+            ("at+jwt", "application/at+jwt"),
+            'Invalid JWT type "custom-type". Expected "at+jwt, application/at+jwt".',
+        ),
         ("", None, 'Invalid JWT type "". Expected "JWT".'),
         ("Aloha", None, 'Invalid JWT type "Aloha". Expected "JWT".'),
     ],
@@ -132,20 +134,57 @@ def test_s07_header_type_mismatch_is_rejected(
 
 
 PASSING_AUD: list[tuple[object, object]] = [
-    (None, None), (None, A), (None, [A]), ("", None), ("", A), ("", [A]), ("", [A, O]),
-    (A, None), ([A], None), (A, ""), ([A], ""), ([A, O], ""),
-    ([], A), ([None, None], A), ([False, False], A), (["", ""], [A]), (["", ""], [A, O]),
-    (A, []), (A, ["", ""]), ([A], ["", ""]), ([A, O], ["", ""]),
-    (A, A), (A, [A, O]), ([A], [A, O]), ([A, O], [A]),
-    (42, A), ([A, 42], [O]),  # not strings: the reference does not check them
+    (None, None),
+    (None, A),
+    (None, [A]),
+    ("", None),
+    ("", A),
+    ("", [A]),
+    ("", [A, O]),
+    (A, None),
+    ([A], None),
+    (A, ""),
+    ([A], ""),
+    ([A, O], ""),
+    ([], A),
+    ([None, None], A),
+    ([False, False], A),
+    (["", ""], [A]),
+    (["", ""], [A, O]),
+    (A, []),
+    (A, ["", ""]),
+    ([A], ["", ""]),
+    ([A, O], ["", ""]),
+    (A, A),
+    (A, [A, O]),
+    ([A], [A, O]),
+    ([A, O], [A]),
+    (42, A),
+    ([A, 42], [O]),  # not strings: the reference does not check them
 ]
 FAILING_AUD: list[tuple[object, object, str]] = [
     (A, INVALID, f'Invalid JWT audience claim (aud) "{A}". Is not included in "["{INVALID}"]".'),
-    (A, "http://audience.exam", f'Invalid JWT audience claim (aud) "{A}". Is not included in "["http://audience.exam"]".'),
-    ([A, O], "http://audience.exam", f'Invalid JWT audience claim array (aud) ["{A}","{O}"]. Is not included in "["http://audience.exam"]".'),
+    (
+        A,
+        "http://audience.exam",
+        f'Invalid JWT audience claim (aud) "{A}". Is not included in "["http://audience.exam"]".',
+    ),
+    (
+        [A, O],
+        "http://audience.exam",
+        f'Invalid JWT audience claim array (aud) ["{A}","{O}"]. Is not included in "["http://audience.exam"]".',
+    ),
     ([A], [INVALID], f'Invalid JWT audience claim array (aud) ["{A}"]. Is not included in "["{INVALID}"]".'),
-    ("http://audience.exam", A, f'Invalid JWT audience claim (aud) "http://audience.exam". Is not included in "["{A}"]".'),
-    ("http://audience.exam", [A, O], f'Invalid JWT audience claim (aud) "http://audience.exam". Is not included in "["{A}","{O}"]".'),
+    (
+        "http://audience.exam",
+        A,
+        f'Invalid JWT audience claim (aud) "http://audience.exam". Is not included in "["{A}"]".',
+    ),
+    (
+        "http://audience.exam",
+        [A, O],
+        f'Invalid JWT audience claim (aud) "http://audience.exam". Is not included in "["{A}","{O}"]".',
+    ),
 ]
 
 
@@ -171,7 +210,14 @@ def test_s08_audience_end_to_end(driver: Driver, keys: KeyPair, clock: PinnedClo
 
 @pytest.mark.parametrize(
     ("skew", "seconds_after_exp", "accepted"),
-    [(0, 1, False), (None, 1, True), (math.nan, 1, True), (math.nan, 60, False), (math.inf, 3600, False), (-math.inf, 1, True)],
+    [
+        (0, 1, False),
+        (None, 1, True),
+        (math.nan, 1, True),
+        (math.nan, 60, False),
+        (math.inf, 3600, False),
+        (-math.inf, 1, True),
+    ],
 )
 def test_s09_clock_skew_zero_is_honoured_and_non_finite_falls_back_to_5s(
     driver: Driver, keys: KeyPair, skew: float | None, seconds_after_exp: int, accepted: bool
@@ -197,8 +243,20 @@ def test_s10_signature_error_comes_before_claim_errors(driver: Driver, keys: Key
     assert _reason(exc) == ("token-invalid-signature", "JWT signature is invalid.")
 
 
-@pytest.mark.parametrize(("alg", "shown"), [("", '""'), ("ES256", '"ES256"'), ("PS512", '"PS512"'), ("none", '"none"'), ("Aloha", '"Aloha"'), (..., "undefined")])
-def test_s11_missing_or_unsupported_algorithm(driver: Driver, keys: KeyPair, clock: PinnedClock, alg: object, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("alg", "shown"),
+    [
+        ("", '""'),
+        ("ES256", '"ES256"'),
+        ("PS512", '"PS512"'),
+        ("none", '"none"'),
+        ("Aloha", '"Aloha"'),
+        (..., "undefined"),
+    ],
+)
+def test_s11_missing_or_unsupported_algorithm(
+    driver: Driver, keys: KeyPair, clock: PinnedClock, alg: object, shown: str
+) -> None:
     client = driver.client(plugins=[clock])
     token = mint_session_token(keys, now=FIXED_NOW)
     header, payload, signature = token.split(".")
@@ -244,7 +302,9 @@ def test_s13_azp_rejected_when_parties_configured(azp: str | None, parties: list
     assert exc.value.action is None
 
 
-@pytest.mark.parametrize(("azp", "parties"), [(None, None), ("", None), ("azp", None), ("azp", []), ("azp", ["azp"]), ("azp", ["", "azp"])])
+@pytest.mark.parametrize(
+    ("azp", "parties"), [(None, None), ("", None), ("azp", None), ("azp", []), ("azp", ["azp"]), ("azp", ["", "azp"])]
+)
 def test_s13_azp_accepted(azp: str | None, parties: list[str] | None) -> None:
     check_claims(_claims(azp=azp), _options(authorized_parties=parties), FIXED_NOW)
 
@@ -288,19 +348,34 @@ def test_s15_not_before_and_issued_at_grid(claim: str, offset: int | None, skew:
         check_claims(claims, options, FIXED_NOW)
     when = _fmt(FIXED_NOW + 5)
     expected = {
-        "nbf": ("token-not-active-yet", f"JWT cannot be used prior to not before date claim (nbf). Not before date: {when}; Current date: {NOW_TEXT};"),
-        "iat": ("token-iat-in-the-future", f"JWT issued at date claim (iat) is in the future. Issued at date: {when}; Current date: {NOW_TEXT};"),
+        "nbf": (
+            "token-not-active-yet",
+            f"JWT cannot be used prior to not before date claim (nbf). Not before date: {when}; Current date: {NOW_TEXT};",
+        ),
+        "iat": (
+            "token-iat-in-the-future",
+            f"JWT issued at date claim (iat) is in the future. Issued at date: {when}; Current date: {NOW_TEXT};",
+        ),
     }[claim]
     assert _reason(exc) == expected
 
 
-def test_s16_key_import_accepts_public_keys_and_refuses_the_rest(driver: Driver, keys: KeyPair, clock: PinnedClock) -> None:
+def test_s16_key_import_accepts_public_keys_and_refuses_the_rest(
+    driver: Driver, keys: KeyPair, clock: PinnedClock
+) -> None:
     crypto = JosepyCrypto()
     assert crypto.import_key(keys.public_jwk, "RS256") is not None
     client = driver.client(plugins=[clock])
     token = mint_session_token(keys, now=FIXED_NOW)
     assert driver.call(client, "verify_jwt", token, key=keys.public_pem)["sub"] == "user_2local"
-    refused: list[Any] = [keys.private_jwk, "not a key", {}, keys.private_pem, dict(keys.public_jwk, use="enc"), dict(keys.public_jwk, alg="RS512")]
+    refused: list[Any] = [
+        keys.private_jwk,
+        "not a key",
+        {},
+        keys.private_pem,
+        dict(keys.public_jwk, use="enc"),
+        dict(keys.public_jwk, alg="RS512"),
+    ]
     for key in refused:
         with pytest.raises(TokenVerificationError) as exc:
             driver.call(client, "verify_jwt", token, key=key)

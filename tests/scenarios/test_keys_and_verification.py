@@ -72,7 +72,10 @@ def test_s21_no_secret_key(driver: Driver) -> None:
     )
     with pytest.raises(TokenVerificationError) as exc:
         driver.call(client, "verify_token", mint_session_token(KeyPair.generate(bits=1024)))
-    assert (exc.value.reason, exc.value.message) == ("jwk-failed-to-resolve", "Failed to resolve JWK during verification.")
+    assert (exc.value.reason, exc.value.message) == (
+        "jwk-failed-to-resolve",
+        "Failed to resolve JWK during verification.",
+    )
     assert exc.value.action == "Set the CLERK_JWT_KEY environment variable."
 
 
@@ -133,13 +136,20 @@ def test_s25_m2m_category_rejected_before_key_resolution(driver: Driver, local_c
     [
         ("api_key", "ak_LCWGdaM8mv8K4PC57IICZQXAeWfCgF30DZaFXHoGn9", APIKey, "/api_keys/verify"),
         ("m2m_token", "mt_8XOIucKvqHVr5tYP123456789abcdefghij", M2MToken, "/m2m_tokens/verify"),
-        ("oauth_token", "oat_8XOIucKvqHVr5tYP123456789abcdefghij", OAuthAccessToken, "/oauth_applications/access_tokens/verify"),
+        (
+            "oauth_token",
+            "oat_8XOIucKvqHVr5tYP123456789abcdefghij",
+            OAuthAccessToken,
+            "/oauth_applications/access_tokens/verify",
+        ),
     ],
 )
 def test_s26_opaque_machine_tokens_verified_by_the_backend_api(
     driver: Driver, local_clerk: LocalClerk, kind: str, token: str, model: type, path: str
 ) -> None:
-    stored = local_clerk.register_machine_token(kind, token, scopes=["read:foo", "write:bar"], claims={"foo": "bar"} if kind != "oauth_token" else None)  # type: ignore[arg-type]
+    stored = local_clerk.register_machine_token(
+        kind, token, scopes=["read:foo", "write:bar"], claims={"foo": "bar"} if kind != "oauth_token" else None
+    )  # type: ignore[arg-type]
     client = _jwks_client(driver, local_clerk)
     result = driver.call(client, "verify_machine_token", token)
     assert isinstance(result, model)
@@ -158,13 +168,24 @@ def test_s26_m2m_token_with_machine_secret_key(driver: Driver, local_clerk: Loca
 
 @pytest.mark.parametrize(
     ("token", "kind", "not_found"),
-    [("ak_invalid_token", "api_key", "API key not found"), ("mt_invalid_token", "m2m_token", "Machine token not found"), ("oat_invalid_token", "oauth_token", "OAuth token not found")],
+    [
+        ("ak_invalid_token", "api_key", "API key not found"),
+        ("mt_invalid_token", "m2m_token", "Machine token not found"),
+        ("oat_invalid_token", "oauth_token", "OAuth token not found"),
+    ],
 )
-def test_s27_backend_api_404_and_other_errors(driver: Driver, local_clerk: LocalClerk, token: str, kind: str, not_found: str) -> None:
+def test_s27_backend_api_404_and_other_errors(
+    driver: Driver, local_clerk: LocalClerk, token: str, kind: str, not_found: str
+) -> None:
     client = _jwks_client(driver, local_clerk)
     with pytest.raises(MachineTokenVerificationError) as exc:
         driver.call(client, "verify_machine_token", token)
-    assert (exc.value.code, exc.value.message, exc.value.status, exc.value.token_type) == ("token-invalid", not_found, 404, kind)
+    assert (exc.value.code, exc.value.message, exc.value.status, exc.value.token_type) == (
+        "token-invalid",
+        not_found,
+        404,
+        kind,
+    )
     local_clerk.set_fault("status", status=500)
     with pytest.raises(MachineTokenVerificationError) as exc:
         driver.call(client, "verify_machine_token", token)
@@ -179,13 +200,25 @@ def test_s27_backend_api_404_and_other_errors(driver: Driver, local_clerk: Local
 def test_s28_oauth_jwts_verified_locally(driver: Driver, keys: KeyPair, clock: PinnedClock) -> None:
     client = driver.client(jwt_key=keys.public_pem, plugins=[clock], environ={})
     for typ in ("at+jwt", "application/at+jwt"):
-        result = driver.call(client, "verify_machine_token", mint_oauth_token(keys, now=FIXED_NOW, typ=typ, scope="read:foo write:bar"))
+        result = driver.call(
+            client, "verify_machine_token", mint_oauth_token(keys, now=FIXED_NOW, typ=typ, scope="read:foo write:bar")
+        )
         assert isinstance(result, OAuthAccessToken)
-        assert (result.id, result.client_id, result.scopes) == ("oat_2local", "client_2local", ["read:foo", "write:bar"])
+        assert (result.id, result.client_id, result.scopes) == (
+            "oat_2local",
+            "client_2local",
+            ["read:foo", "write:bar"],
+        )
         assert (result.expiration, result.created_at) == ((int(FIXED_NOW) + 60) * 1000, int(FIXED_NOW) * 1000)
     cases: list[tuple[str, str]] = [
-        (mint_oauth_token(keys, now=FIXED_NOW, typ="JWT"), "Invalid JWT type: JWT. Expected one of: at+jwt, application/at+jwt for OAuth, or sub starting with 'mch_' for M2M"),
-        (mint_oauth_token(keys, now=FIXED_NOW, header={"alg": "none"}), 'Invalid JWT algorithm "none". Supported: RS256,RS384,RS512.'),
+        (
+            mint_oauth_token(keys, now=FIXED_NOW, typ="JWT"),
+            "Invalid JWT type: JWT. Expected one of: at+jwt, application/at+jwt for OAuth, or sub starting with 'mch_' for M2M",
+        ),
+        (
+            mint_oauth_token(keys, now=FIXED_NOW, header={"alg": "none"}),
+            'Invalid JWT algorithm "none". Supported: RS256,RS384,RS512.',
+        ),
         (mint_oauth_token(keys, now=FIXED_NOW - 3600), "JWT is expired."),
         ("invalid.jwt.token", "Invalid JWT form. The header, payload, or signature could not be decoded."),
     ]
@@ -196,7 +229,11 @@ def test_s28_oauth_jwts_verified_locally(driver: Driver, keys: KeyPair, clock: P
     audience = "https://my-resource.example.com"
     matching = mint_oauth_token(keys, now=FIXED_NOW, claims={"aud": audience})
     assert driver.call(client, "verify_machine_token", matching, audience=audience).aud == audience
-    for aud, text in [("https://attacker.example.com", "Invalid JWT audience claim"), (None, "Invalid OAuth audience claim"), ([audience, ""], "Invalid OAuth audience claim")]:
+    for aud, text in [
+        ("https://attacker.example.com", "Invalid JWT audience claim"),
+        (None, "Invalid OAuth audience claim"),
+        ([audience, ""], "Invalid OAuth audience claim"),
+    ]:
         token = mint_oauth_token(keys, now=FIXED_NOW, claims={"aud": aud})
         with pytest.raises(MachineTokenVerificationError, match=text) as exc:
             driver.call(client, "verify_machine_token", token, audience=audience)
@@ -204,7 +241,9 @@ def test_s28_oauth_jwts_verified_locally(driver: Driver, keys: KeyPair, clock: P
 
 
 @pytest.mark.parametrize(("sub", "shown"), [(None, "undefined"), (123, "123"), ({}, "{}")])
-def test_s29_at_jwt_with_odd_sub_is_classified_as_oauth(driver: Driver, keys: KeyPair, clock: PinnedClock, sub: object, shown: str) -> None:
+def test_s29_at_jwt_with_odd_sub_is_classified_as_oauth(
+    driver: Driver, keys: KeyPair, clock: PinnedClock, sub: object, shown: str
+) -> None:
     client = driver.client(jwt_key=keys.public_pem, plugins=[clock], environ={})
     token = mint_oauth_token(keys, now=FIXED_NOW, claims={"sub": sub})
     with pytest.raises(MachineTokenVerificationError) as exc:
@@ -219,21 +258,36 @@ def test_s30_m2m_jwts_verified_locally(driver: Driver, local_clerk: LocalClerk, 
     result = driver.call(client, "verify_machine_token", mint_m2m_token(keys, now=FIXED_NOW, scopes="mch_1 mch_2"))
     assert isinstance(result, M2MToken)
     assert (result.id, result.subject, result.scopes) == ("mt_2local", "mch_2local", ["mch_1", "mch_2"])
-    assert isinstance(driver.call(client, "verify_machine_token", mint_m2m_token(keys, now=FIXED_NOW, cat=None)), M2MToken)
-    assert driver.call(client, "verify_machine_token", mint_m2m_token(keys, now=FIXED_NOW), audience="https://resource.example.com")
-    for token, text in [(mint_m2m_token(keys, now=FIXED_NOW, header={"alg": "none"}), "Invalid JWT algorithm"), (mint_m2m_token(keys, now=FIXED_NOW - 3600), "expired")]:
+    assert isinstance(
+        driver.call(client, "verify_machine_token", mint_m2m_token(keys, now=FIXED_NOW, cat=None)), M2MToken
+    )
+    assert driver.call(
+        client, "verify_machine_token", mint_m2m_token(keys, now=FIXED_NOW), audience="https://resource.example.com"
+    )
+    for token, text in [
+        (mint_m2m_token(keys, now=FIXED_NOW, header={"alg": "none"}), "Invalid JWT algorithm"),
+        (mint_m2m_token(keys, now=FIXED_NOW - 3600), "expired"),
+    ]:
         with pytest.raises(MachineTokenVerificationError, match=text):
             driver.call(client, "verify_machine_token", token)
     fetches = local_clerk.jwks_requests
     for cat in (categories.SESSION_TOKEN, categories.JWT_TEMPLATE, "cl_some_future_unknown_cat"):
         with pytest.raises(MachineTokenVerificationError) as exc:
-            driver.call(client, "verify_machine_token", mint_m2m_token(keys, now=FIXED_NOW, cat=cat), skip_jwks_cache=True)
-        assert (exc.value.code, exc.value.message, exc.value.token_type) == ("token-invalid", "Invalid M2M JWT category.", "m2m_token")
+            driver.call(
+                client, "verify_machine_token", mint_m2m_token(keys, now=FIXED_NOW, cat=cat), skip_jwks_cache=True
+            )
+        assert (exc.value.code, exc.value.message, exc.value.token_type) == (
+            "token-invalid",
+            "Invalid M2M JWT category.",
+            "m2m_token",
+        )
     assert local_clerk.jwks_requests == fetches  # rejected without fetching keys
 
 
 @pytest.mark.parametrize("cat", [categories.SESSION_TOKEN, categories.IGNORE, None])
-def test_s31_handshake_token_with_session_ignore_or_no_category(driver: Driver, local_clerk: LocalClerk, cat: str | None) -> None:
+def test_s31_handshake_token_with_session_ignore_or_no_category(
+    driver: Driver, local_clerk: LocalClerk, cat: str | None
+) -> None:
     client = _jwks_client(driver, local_clerk)
     token = mint_handshake_token(local_clerk.keys[0], ["__session=foo; Path=/"], cat=cat)
     assert driver.call(client, "verify_handshake_token", token)["handshake"] == ["__session=foo; Path=/"]
