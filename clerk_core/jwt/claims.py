@@ -122,13 +122,16 @@ def check_audience(aud: object, audience: tuple[str, ...] | None) -> None:
                 f'Invalid JWT audience claim (aud) {js_json(aud)}. Is not included in "{shown}".',
                 action=Action.ENSURE_CLERK_JWT,
             )
-    elif isinstance(aud, list) and all(isinstance(item, str) for item in aud):
-        if not any(item in audience for item in aud):
-            raise TokenVerificationError(
-                Reason.TOKEN_VERIFICATION_FAILED,
-                f'Invalid JWT audience claim array (aud) {js_json(aud)}. Is not included in "{shown}".',
-                action=Action.ENSURE_CLERK_JWT,
-            )
+    elif (
+        isinstance(aud, list)
+        and all(isinstance(item, str) for item in aud)
+        and not any(item in audience for item in aud)
+    ):
+        raise TokenVerificationError(
+            Reason.TOKEN_VERIFICATION_FAILED,
+            f'Invalid JWT audience claim array (aud) {js_json(aud)}. Is not included in "{shown}".',
+            action=Action.ENSURE_CLERK_JWT,
+        )
 
 
 def check_claims(payload: dict[str, Any], options: VerifyOptions, now: float) -> None:

@@ -13,6 +13,7 @@ The three verify routes live outside ``/v1`` in the real API; they are also acce
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hmac
 import json
@@ -85,10 +86,8 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             connections = list(self.connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -104,10 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         with self.server.connections_lock:
             self.server.connections.discard(self.connection)
-        try:
+        with contextlib.suppress(OSError):  # the client or stop() already tore the socket down
             super().finish()
-        except OSError:
-            pass  # the client or stop() already tore the socket down
 
     def log_message(self, format: str, *args: Any) -> None:
         # Silence BaseHTTPRequestHandler's stderr access log; requests are recorded instead.
@@ -312,10 +309,8 @@ class LocalClerk:
         stopper.start()
         # serve_forever only notices shutdown between selects; a throwaway connection wakes
         # its select now instead of after poll_interval.
-        try:
+        with contextlib.suppress(OSError):
             socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=0.5).close()
-        except OSError:
-            pass
         stopper.join()
         server.close_connections()
         server.server_close()

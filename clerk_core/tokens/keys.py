@@ -116,12 +116,14 @@ class KeyResolver:
 
     def _jwks_handle(self, kid: object, alg: str, options: VerifyOptions) -> Flow[object]:
         entry = yield from self.jwks_flow(options)
-        usable_kid = isinstance(kid, str) and bool(kid)
-        jwk = entry.keys.get(kid) if usable_kid else None  # type: ignore[arg-type]
-        if jwk is None and usable_kid and self._clock() - entry.fetched_at >= self._config.jwks_kid_miss_cooldown:
-            _log.info("jwks.kid_miss_refetch", kid=str(kid)[:64])
-            entry = yield self._refresh(_scope(options, options.secret_key), options, seen=entry)  # type: ignore[arg-type]
-            jwk = entry.keys.get(kid)  # type: ignore[arg-type]
+        # A missing or non-string kid can never match: it must not trigger a refetch.
+        wanted = kid if isinstance(kid, str) and kid else None
+        jwk = entry.keys.get(wanted) if wanted else None
+        if jwk is None and wanted and self._clock() - entry.fetched_at >= self._config.jwks_kid_miss_cooldown:
+            _log.info("jwks.kid_miss_refetch", kid=wanted[:64])
+            assert options.secret_key is not None  # jwks_flow refused None
+            entry = yield self._refresh(_scope(options, options.secret_key), options, seen=entry)
+            jwk = entry.keys.get(wanted)
         if jwk is None:
             raise TokenVerificationError(
                 Reason.JWK_KID_MISMATCH,
@@ -130,10 +132,11 @@ class KeyResolver:
                 "contain a Clerk-generated session JWT.",
                 action=_KID_MISMATCH_ACTION,
             )
-        handle = entry.handles.get((kid, alg))  # type: ignore[arg-type]
+        assert wanted is not None
+        handle = entry.handles.get((wanted, alg))
         if handle is None:
             handle = yield from import_key(jwk, alg)
-            entry.handles[(kid, alg)] = handle  # type: ignore[index]
+            entry.handles[(wanted, alg)] = handle
         return handle
 
     def _refresh(self, scope: str, options: VerifyOptions, *, seen: JwksEntry | None) -> Once:
@@ -182,7 +185,7 @@ class KeyResolver:
             _log.warning("jwks.fetch_failed", attempt=attempt + 1, retry=retry, detail=failure)
             if not retry or attempt >= config.max_retries:
                 raise TokenVerificationError(Reason.REMOTE_JWK_FAILED_TO_LOAD, failure, action=Action.CONTACT_SUPPORT)
-            yield Sleep(config.retry_backoff * (2**attempt) * (1 + random.random()))
+            yield Sleep(config.retry_backoff * (2**attempt) * (1 + random.random()))  # noqa: S311 - jitter, not a secret
             attempt += 1
 
 

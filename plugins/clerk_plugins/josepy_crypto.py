@@ -62,7 +62,12 @@ class JosepyCrypto:
         family, bits = alg[:2], _HASH_BITS.get(alg[2:])
         if bits is None or family not in ("RS", "PS", "ES"):
             raise ValueError(f"Unsupported algorithm {alg!r}.")
-        hash_ = {256: hashes.SHA256, 384: hashes.SHA384, 512: hashes.SHA512}[bits]()
+        hash_types: dict[int, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+            256: hashes.SHA256,
+            384: hashes.SHA384,
+            512: hashes.SHA512,
+        }
+        hash_ = hash_types[bits]()
         try:
             if family in ("RS", "PS"):
                 key = rsa.RSAPublicNumbers(_int(jwk, "e"), _int(jwk, "n")).public_key()
@@ -83,10 +88,11 @@ class JosepyCrypto:
 
     @staticmethod
     def _ec_key(jwk: Mapping[str, Any]) -> Any:
-        import josepy
+        from josepy.jwk import JWK
 
         # josepy wraps the cryptography key in a comparable proxy that delegates calls.
-        return josepy.JWK.from_json(dict(jwk)).key
+        parsed: Any = JWK.from_json(dict(jwk))
+        return parsed.key
 
     def verify(self, alg: str, key: object, signature: bytes, data: bytes) -> bool:
         """True iff ``signature`` is valid for ``data``."""

@@ -36,10 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCEPTED",
-    "COOKBOOK",
     "MISSING_PARAM",
     "VECTORS_DIR",
-    "WYCHEPROOF",
     "Compact",
     "Outcome",
     "b64url_strict",
@@ -54,8 +52,6 @@ __all__ = [
 
 #: ``<project root>/../shared/vectors``; the project root is two levels above this file.
 VECTORS_DIR: Final = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
-WYCHEPROOF: Final = "wycheproof"
-COOKBOOK: Final = "jose-cookbook"
 
 #: The value a parametrized test receives when its vector file is missing.
 MISSING_PARAM: Final = -1

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from clerk_plugins.josepy_crypto import JosepyCrypto
 
 from clerk_core import AsyncClerk, Clerk, ClerkError, PluginError
 from clerk_core.hookspecs import hookimpl
 from clerk_core.options import ClientConfig
 from clerk_core.providers import Runtime
 from clerk_core.testing import KeyPair, LocalClerk, mint_m2m_token, mint_oauth_token, mint_session_token
-from clerk_plugins.josepy_crypto import JosepyCrypto
 from tests.conftest import FIXED_NOW, PinnedClock
 
 
@@ -89,8 +89,10 @@ def test_sync_and_async_clients_agree(keys: KeyPair, other_keys: KeyPair, async_
         try:
             for method, token, options in _cases(keys, other_keys):
                 args = (token,) if token else ()
-                expected = _outcome(lambda: getattr(sync, method)(*args, **options))
-                actual = _outcome(lambda: loop.run_until_complete(getattr(asynchronous, method)(*args, **options)))
+                expected = _outcome(lambda m=method, a=args, o=options: getattr(sync, m)(*a, **o))
+                actual = _outcome(
+                    lambda m=method, a=args, o=options: loop.run_until_complete(getattr(asynchronous, m)(*a, **o))
+                )
                 assert actual == expected, (method, token[:20], options)
             if async_provider:
                 assert plugin.provider.calls > 0  # the async-only provider really did the verifying

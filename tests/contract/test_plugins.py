@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clerk_plugins.josepy_crypto import JosepyCrypto
 
 from clerk_core import Clerk, HttpRequest, HttpResponse, PluginError, TokenVerificationError, hookspecs
 from clerk_core._defaults import MemoryJwksCache
@@ -21,7 +22,6 @@ from clerk_core.jwt.b64 import b64url_decode
 from clerk_core.options import ClientConfig
 from clerk_core.providers import JwksCache, Runtime
 from clerk_core.testing import KeyPair, LocalClerk, mint_session_token
-from clerk_plugins.josepy_crypto import JosepyCrypto
 from tests.conftest import FIXED_NOW, PinnedClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,7 +173,7 @@ def test_failing_hook_is_a_plugin_error() -> None:
         def clerk_clock(self, runtime: Runtime) -> Any:
             raise RuntimeError("boom")
 
-    with pytest.raises(PluginError, match="Broken#0.*clerk_clock.*boom"):
+    with pytest.raises(PluginError, match=r"Broken#0.*clerk_clock.*boom"):
         Clerk(plugins=[Broken()], load_entry_points=False)
 
 

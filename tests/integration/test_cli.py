@@ -45,7 +45,7 @@ def run_cli(
     full_env = {name: value for name, value in os.environ.items() if not name.startswith("CLERK_")}
     full_env["PYTHONIOENCODING"] = encoding
     full_env.update(env or {})
-    return subprocess.run(  # noqa: S603 - fixed interpreter, arguments built by the test
+    return subprocess.run(
         [sys.executable, "-m", "clerk_core", *args],
         input=stdin,
         capture_output=True,
@@ -335,7 +335,7 @@ def test_console_script(token: str, pem_file: Path) -> None:
     script = Path(sys.executable).with_name("clerk-core")
     if not script.exists():
         pytest.skip("console script not installed next to the interpreter")
-    result = subprocess.run(  # noqa: S603 - the project's own console script
+    result = subprocess.run(
         [str(script), "verify", token, "--jwt-key", str(pem_file)],
         capture_output=True,
         text=True,
@@ -378,8 +378,6 @@ def test_importing_the_cli_loads_no_crypto_or_http() -> None:
         "import sys, clerk_core.cli; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cryptography', 'niquests', 'josepy')))"
     )
-    result = subprocess.run(  # noqa: S603 - fixed interpreter and code
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

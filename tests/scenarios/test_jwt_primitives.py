@@ -10,12 +10,12 @@ import math
 from typing import Any
 
 import pytest
+from clerk_plugins.josepy_crypto import JosepyCrypto
 
 from clerk_core import TokenVerificationError, decode_jwt
 from clerk_core.jwt.claims import check_audience, check_claims, check_header_type
 from clerk_core.options import VerifyOptions
 from clerk_core.testing import KeyPair, mint_oauth_token, mint_session_token, sign_jwt
-from clerk_plugins.josepy_crypto import JosepyCrypto
 from tests.conftest import FIXED_NOW, Driver, PinnedClock
 
 A = "http://audience.example"
@@ -260,8 +260,9 @@ def test_s11_missing_or_unsupported_algorithm(
     client = driver.client(plugins=[clock])
     token = mint_session_token(keys, now=FIXED_NOW)
     header, payload, signature = token.split(".")
-    from clerk_core.jwt.b64 import b64url_encode
     import json
+
+    from clerk_core.jwt.b64 import b64url_encode
 
     forged_header = dict(decode_jwt(token).header)
     if alg is ...:
