@@ -18,7 +18,7 @@ _MASK: Final = "Secret('***')"
 class Secret:
     """Holds a secret string; only :meth:`reveal` gives the value back."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_fingerprint", "_value")
 
     def __init__(self, value: str) -> None:
         if isinstance(value, Secret):
@@ -26,6 +26,7 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError("Secret holds a str")
         self._value = value
+        self._fingerprint = ""
 
     def reveal(self) -> str:
         """The secret itself. Call it only where the value leaves for its destination."""
@@ -34,7 +35,9 @@ class Secret:
     @property
     def fingerprint(self) -> str:
         """A short, non-reversible tag to tell secrets apart in logs and cache keys."""
-        return hashlib.sha256(self._value.encode()).hexdigest()[:12]
+        if not self._fingerprint:  # computed once: it sits on the JWKS lookup path
+            self._fingerprint = hashlib.sha256(self._value.encode()).hexdigest()[:12]
+        return self._fingerprint
 
     def __bool__(self) -> bool:
         return bool(self._value)

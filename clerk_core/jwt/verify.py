@@ -2,14 +2,14 @@
 
 The signature is checked before any claim so that a forged token learns
 nothing from claim errors (the reference calls this out as an oracle guard).
-Keys are obtained through a ``key_flow`` supplied by the caller, so the same
-flow serves a PEM key, a JWKS, or a key a test hands in.
+Keys come from a :class:`KeySource` supplied by the caller, so the same flow
+serves a PEM key, a JWKS, or a key handed in; a cached key costs no effect.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from .._flow import Flow, ImportKey, Verify
 from ..errors import ClerkError, TokenVerificationError
@@ -20,10 +20,17 @@ from .algorithms import KEY_TYPES
 from .claims import MISSING, check_algorithm, check_claims, check_header_type
 from .decode import Jwt
 
-__all__ = ["KeyFlow", "check_key_binding", "import_key", "signature_flow", "verify_jwt_flow"]
+__all__ = ["KeySource", "check_key_binding", "import_key", "key_handle", "verify_jwt_flow"]
 
-#: Given the token's (already allowed) ``alg``, yields effects and returns a key handle.
-KeyFlow = Callable[[str], Flow[object]]
+
+class KeySource(Protocol):
+    """Where one token's key comes from: a PEM, a JWKS, or a key the caller hands in."""
+
+    def cached(self, alg: str) -> object | None:
+        """The imported key handle if it is ready now (the hot path: no effect, no frame)."""
+
+    def load(self, alg: str) -> Flow[object]:
+        """Resolve, import and remember the key handle for ``alg``."""
 
 
 def check_key_binding(jwk: Mapping[str, Any], alg: str) -> None:
@@ -56,18 +63,19 @@ def import_key(jwk: Mapping[str, Any], alg: str) -> Flow[object]:
     return handle
 
 
-def signature_flow(jwt: Jwt, alg: str, key_flow: KeyFlow) -> Flow[bool]:
-    """Whether the signature verifies; key and provider failures surface as ``ValueError``-like errors."""
-    handle = yield from key_flow(alg)
-    valid = yield Verify(alg, handle, jwt.signature, jwt.signing_input)
-    return bool(valid)
+def key_handle(key: KeySource, alg: str) -> Flow[object]:
+    """The key handle for ``alg``: cached, or loaded through the source's flow."""
+    handle = key.cached(alg)
+    if handle is None:
+        handle = yield from key.load(alg)
+    return handle
 
 
 def verify_jwt_flow(
     jwt: Jwt,
     options: VerifyOptions,
     *,
-    key_flow: KeyFlow,
+    key: KeySource,
     algorithms: tuple[str, ...],
     now: Callable[[], float],
 ) -> Flow[dict[str, Any]]:
@@ -75,8 +83,13 @@ def verify_jwt_flow(
     header = jwt.header
     check_header_type(header.get("typ", MISSING), options.header_type)
     alg = check_algorithm(header.get("alg", MISSING), algorithms)
+    # Written out rather than delegated: on the hot path the key is cached and the
+    # signature check is the only effect, so no nested generator frames are created.
+    handle = key.cached(alg)
     try:
-        valid = yield from signature_flow(jwt, alg, key_flow)
+        if handle is None:
+            handle = yield from key.load(alg)
+        valid = yield Verify(alg, handle, jwt.signature, jwt.signing_input)
     except ClerkError:
         raise  # key resolution and configuration failures keep their own reasons
     except Exception as exc:

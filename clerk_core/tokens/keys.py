@@ -30,7 +30,7 @@ from ..errors import TokenVerificationError, TokenVerificationErrorCode, Transpo
 from ..errors import TokenVerificationErrorAction as Action
 from ..errors import TokenVerificationErrorReason as Reason
 from ..jwt.pem import pem_to_jwk
-from ..jwt.verify import KeyFlow, import_key
+from ..jwt.verify import KeySource, import_key
 from ..options import ClientConfig, VerifyOptions
 from ..providers import Clock, HttpResponse, JwksCache, JwksEntry
 
@@ -72,18 +72,30 @@ class KeyResolver:
         self._pem: dict[tuple[Secret, str], object] = {}
         self._pem_jwk: dict[Secret, dict[str, str]] = {}
 
-    def key_flow(self, kid: object, options: VerifyOptions, *, failed_to_resolve: str) -> KeyFlow:
-        """The key source for one token, as a :data:`~clerk_core.jwt.verify.KeyFlow`."""
+    def key_source(self, kid: object, options: VerifyOptions, *, failed_to_resolve: str) -> KeySource:
+        """Where the key of a token with this ``kid`` comes from under ``options``."""
         if options.jwt_key is not None:
-            pem = options.jwt_key
-            return lambda alg: self._pem_handle(pem, alg)
+            return _PemKey(self, options.jwt_key)
         if options.secret_key is not None:
-            return lambda alg: self._jwks_handle(kid, alg, options)
+            return _JwksKey(self, kid, options)
         raise TokenVerificationError(Reason.JWK_FAILED_TO_RESOLVE, failed_to_resolve, action=Action.SET_CLERK_JWT_KEY)
+
+    def cached_jwks_handle(self, kid: object, alg: str, options: VerifyOptions) -> object | None:
+        """The imported handle for ``kid`` if its key set is cached, fresh and already imported."""
+        assert options.secret_key is not None
+        entry = self._cache.get(_scope(options, options.secret_key))
+        if entry is None or options.skip_jwks_cache or self._clock() - entry.fetched_at >= self._config.jwks_cache_ttl:
+            return None
+        return entry.handles.get((kid, alg)) if isinstance(kid, str) else None
 
     # -- PEM ---------------------------------------------------------------------------------
 
-    def _pem_handle(self, pem: Secret, alg: str) -> Flow[object]:
+    def cached_pem_handle(self, pem: Secret, alg: str) -> object | None:
+        """The imported handle for this PEM and ``alg``, if imported before."""
+        return self._pem.get((pem, alg))
+
+    def pem_handle(self, pem: Secret, alg: str) -> Flow[object]:
+        """Parse (once) and import (once per algorithm) a PEM public key."""
         handle = self._pem.get((pem, alg))
         if handle is None:
             jwk = self._pem_jwk.get(pem)
@@ -114,7 +126,8 @@ class KeyResolver:
             entry = yield self._refresh(scope, options, seen=entry)
         return entry
 
-    def _jwks_handle(self, kid: object, alg: str, options: VerifyOptions) -> Flow[object]:
+    def jwks_handle(self, kid: object, alg: str, options: VerifyOptions) -> Flow[object]:
+        """The handle for ``kid`` from the instance's key set, refetching an unknown kid at most once per cooldown."""
         entry = yield from self.jwks_flow(options)
         # A missing or non-string kid can never match: it must not trigger a refetch.
         wanted = kid if isinstance(kid, str) and kid else None
@@ -187,6 +200,39 @@ class KeyResolver:
                 raise TokenVerificationError(Reason.REMOTE_JWK_FAILED_TO_LOAD, failure, action=Action.CONTACT_SUPPORT)
             yield Sleep(config.retry_backoff * (2**attempt) * (1 + random.random()))  # noqa: S311 - jitter, not a secret
             attempt += 1
+
+
+class _PemKey:
+    """A key source for a PEM public key (``jwt_key``)."""
+
+    __slots__ = ("_pem", "_resolver")
+
+    def __init__(self, resolver: KeyResolver, pem: Secret) -> None:
+        self._resolver = resolver
+        self._pem = pem
+
+    def cached(self, alg: str) -> object | None:
+        return self._resolver.cached_pem_handle(self._pem, alg)
+
+    def load(self, alg: str) -> Flow[object]:
+        return self._resolver.pem_handle(self._pem, alg)
+
+
+class _JwksKey:
+    """A key source for the instance's JWKS (``secret_key``)."""
+
+    __slots__ = ("_kid", "_options", "_resolver")
+
+    def __init__(self, resolver: KeyResolver, kid: object, options: VerifyOptions) -> None:
+        self._resolver = resolver
+        self._kid = kid
+        self._options = options
+
+    def cached(self, alg: str) -> object | None:
+        return self._resolver.cached_jwks_handle(self._kid, alg, self._options)
+
+    def load(self, alg: str) -> Flow[object]:
+        return self._resolver.jwks_handle(self._kid, alg, self._options)
 
 
 def _scope(options: VerifyOptions, secret: Secret) -> str:

@@ -30,7 +30,7 @@ from ..jwt import categories
 from ..jwt.claims import MISSING, check_algorithm, check_header_type, check_oauth_audience
 from ..jwt.decode import Jwt, JwtDecoder
 from ..jwt.pem import pem_to_jwk
-from ..jwt.verify import KeyFlow, import_key, verify_jwt_flow
+from ..jwt.verify import KeySource, import_key, key_handle, verify_jwt_flow
 from ..options import ClientConfig, VerifyOptions
 from ..providers import Clock, JwksCache
 from . import machine
@@ -84,10 +84,8 @@ class Verifier:
             raise TokenVerificationError(
                 Reason.TOKEN_INVALID, "Invalid session token category.", action=Action.ENSURE_CLERK_JWT
             )
-        key_flow = self.keys.key_flow(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
-        return (
-            yield from verify_jwt_flow(jwt, options, key_flow=key_flow, algorithms=self._algorithms, now=self.clock)
-        )
+        key = self.keys.key_source(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
+        return (yield from verify_jwt_flow(jwt, options, key=key, algorithms=self._algorithms, now=self.clock))
 
     def load_jwks(self, options: VerifyOptions) -> Flow[dict[str, dict[str, Any]]]:
         """The instance's JWKS by ``kid`` (from the cache while fresh)."""
@@ -96,40 +94,24 @@ class Verifier:
 
     # -- bare JWTs with an explicit key ------------------------------------------------------
 
-    def explicit_key(self, key: Mapping[str, Any] | str | Secret) -> KeyFlow:
-        """A key flow for a caller-supplied JWK or PEM, importing each (key, alg) once."""
+    def explicit_key(self, key: Mapping[str, Any] | str | Secret) -> KeySource:
+        """A key source for a caller-supplied JWK or PEM, importing each (key, alg) once."""
         if isinstance(key, Secret):
             key = key.reveal()
         if isinstance(key, str):
-            jwk: Mapping[str, Any] = pem_to_jwk(key)
-            identity: tuple[Any, ...] = ("pem", key)
-        elif isinstance(key, Mapping):
-            jwk = key
-            identity = ("jwk", msgspec.json.encode(dict(key), order="sorted"))
-        else:
-            raise ValueError("The key must be a JWK mapping or a PEM string.")
-
-        def flow(alg: str) -> Flow[object]:
-            handle = self._explicit.get((identity, alg))
-            if handle is None:
-                handle = yield from import_key(jwk, alg)
-                if len(self._explicit) >= 64:
-                    self._explicit.clear()
-                self._explicit[(identity, alg)] = handle
-            return handle
-
-        return flow
+            return _ExplicitKey(self._explicit, pem_to_jwk(key), ("pem", key))
+        if isinstance(key, Mapping):
+            return _ExplicitKey(self._explicit, key, ("jwk", msgspec.json.encode(dict(key), order="sorted")))
+        raise ValueError("The key must be a JWK mapping or a PEM string.")
 
     def verify_jwt(self, token: object, key: Mapping[str, Any] | str, options: VerifyOptions) -> Flow[dict[str, Any]]:
         """The reference's ``verifyJwt``: header, signature, claims, with the given key."""
         jwt = self.decoder.decode(token)
         try:
-            key_flow = self.explicit_key(key)
+            source = self.explicit_key(key)
         except ValueError as exc:
-            key_flow = _failing(exc)
-        return (
-            yield from verify_jwt_flow(jwt, options, key_flow=key_flow, algorithms=self._algorithms, now=self.clock)
-        )
+            source = _FailingKey(exc)
+        return (yield from verify_jwt_flow(jwt, options, key=source, algorithms=self._algorithms, now=self.clock))
 
     def has_valid_signature(self, jwt: Jwt | str, key: Mapping[str, Any] | str) -> Flow[bool]:
         """The reference's ``hasValidSignature``: True/False, or ``token-invalid-signature`` if the key fails."""
@@ -142,7 +124,7 @@ class Verifier:
                 f"Unsupported algorithm {alg}, expected one of {','.join(self._algorithms)}.",
             )
         try:
-            handle = yield from self.explicit_key(key)(alg)
+            handle = yield from key_handle(self.explicit_key(key), alg)
             valid = yield Verify(alg, handle, jwt.signature, jwt.signing_input)
         except ClerkError:
             raise
@@ -163,11 +145,11 @@ class Verifier:
             raise TokenVerificationError(
                 Reason.TOKEN_INVALID, "Invalid handshake token category.", action=Action.ENSURE_CLERK_JWT
             )
-        key_flow = self.keys.key_flow(
+        key = self.keys.key_source(
             header.get("kid"), options, failed_to_resolve="Failed to resolve JWK during handshake verification."
         )
         try:
-            handle = yield from key_flow(alg)
+            handle = yield from key_handle(key, alg)
             valid = yield Verify(alg, handle, jwt.signature, jwt.signing_input)
         except ClerkError:
             raise
@@ -240,10 +222,8 @@ class Verifier:
 
     def _machine_verify(self, jwt: Jwt, options: VerifyOptions, kind: str) -> Flow[dict[str, Any]]:
         try:
-            key_flow = self.keys.key_flow(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
-            return (
-                yield from verify_jwt_flow(jwt, options, key_flow=key_flow, algorithms=self._algorithms, now=self.clock)
-            )
+            key = self.keys.key_source(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
+            return (yield from verify_jwt_flow(jwt, options, key=key, algorithms=self._algorithms, now=self.clock))
         except TokenVerificationError as exc:
             raise MachineTokenVerificationError(Code.TOKEN_VERIFICATION_FAILED, exc.message, token_type=kind) from exc
 
@@ -294,9 +274,40 @@ class Verifier:
         return result
 
 
-def _failing(error: Exception) -> KeyFlow:
-    def flow(alg: str) -> Flow[object]:
-        raise error
-        yield  # pragma: no cover - makes this a generator
+class _ExplicitKey:
+    """A key source for a key passed to ``verify_jwt``/``has_valid_signature``."""
 
-    return flow
+    __slots__ = ("_handles", "_identity", "_jwk")
+
+    def __init__(
+        self, handles: dict[tuple[Any, ...], object], jwk: Mapping[str, Any], identity: tuple[Any, ...]
+    ) -> None:
+        self._handles = handles
+        self._jwk = jwk
+        self._identity = identity
+
+    def cached(self, alg: str) -> object | None:
+        return self._handles.get((self._identity, alg))
+
+    def load(self, alg: str) -> Flow[object]:
+        handle = yield from import_key(self._jwk, alg)
+        if len(self._handles) >= 64:
+            self._handles.clear()
+        self._handles[(self._identity, alg)] = handle
+        return handle
+
+
+class _FailingKey:
+    """A key source whose key could not be read: the failure surfaces as a signature error."""
+
+    __slots__ = ("_error",)
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def cached(self, alg: str) -> object | None:
+        return None
+
+    def load(self, alg: str) -> Flow[object]:
+        raise self._error
+        yield  # pragma: no cover - makes this a generator
