@@ -12,9 +12,11 @@ name looks secret as a second line of defence.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import MutableMapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = ["Logger", "get_logger", "redact"]
 
@@ -34,7 +36,7 @@ _SECRET_FIELDS: Final = frozenset(
     }
 )
 
-logging.getLogger(_LOGGER_NAME).addHandler(logging.NullHandler())
+_DEBUG, _INFO, _WARNING = 10, 20, 30  # logging's levels, without importing logging
 
 
 def redact(_logger: object, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -46,15 +48,27 @@ def redact(_logger: object, _method: str, event_dict: MutableMapping[str, Any]) 
 
 
 class Logger:
-    """A thin facade: checks the level first, builds the structlog logger lazily."""
+    """A thin facade: checks the level first, builds the structlog logger lazily.
 
-    __slots__ = ("_bound", "_std")
+    ``logging`` itself is imported on the first event: no event is logged on the
+    verification path, and importing it costs a few milliseconds of cold start.
+    """
+
+    __slots__ = ("_bound", "_name", "_std")
 
     def __init__(self, name: str) -> None:
-        self._std = logging.getLogger(name)
+        self._name = name
+        self._std: logging.Logger | None = None
         self._bound: Any = None
 
     def _emit(self, level: int, event: str, fields: dict[str, Any]) -> None:
+        if self._std is None:
+            import logging
+
+            root = logging.getLogger(_LOGGER_NAME)
+            if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+                root.addHandler(logging.NullHandler())  # no "last resort" output to stderr
+            self._std = logging.getLogger(self._name)
         if not self._std.isEnabledFor(level):
             return
         if self._bound is None:
@@ -69,15 +83,15 @@ class Logger:
 
     def debug(self, event: str, **fields: Any) -> None:
         """Log a debug event."""
-        self._emit(logging.DEBUG, event, fields)
+        self._emit(_DEBUG, event, fields)
 
     def info(self, event: str, **fields: Any) -> None:
         """Log an info event."""
-        self._emit(logging.INFO, event, fields)
+        self._emit(_INFO, event, fields)
 
     def warning(self, event: str, **fields: Any) -> None:
         """Log a warning event."""
-        self._emit(logging.WARNING, event, fields)
+        self._emit(_WARNING, event, fields)
 
 
 def get_logger(suffix: str = "") -> Logger:

@@ -6,7 +6,6 @@ renderers print a ``str`` subclass's raw value whatever its ``__repr__`` says.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final, final
 
 __all__ = ["Secret"]
@@ -36,6 +35,8 @@ class Secret:
     def fingerprint(self) -> str:
         """A short, non-reversible tag to tell secrets apart in logs and cache keys."""
         if not self._fingerprint:  # computed once: it sits on the JWKS lookup path
+            import hashlib  # lazily: networkless verification never needs it
+
             self._fingerprint = hashlib.sha256(self._value.encode()).hexdigest()[:12]
         return self._fingerprint
 

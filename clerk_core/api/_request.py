@@ -6,10 +6,8 @@ error body becomes an :class:`~clerk_core.errors.APIResponseError`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import quote, urlencode
 
 import msgspec
 
@@ -52,7 +50,7 @@ def join_url(api_url: str, *segments: str) -> str:
 
 
 def _decodes_to_dots(piece: str) -> bool:
-    from urllib.parse import unquote
+    from urllib.parse import unquote  # lazily, like everything only requests need
 
     for _ in range(10):  # the reference unwraps up to ten layers of percent-encoding
         decoded = unquote(piece)
@@ -80,6 +78,8 @@ def build_request(
     segments = (api_version, path) if api_version else (path,)
     url = join_url(api_url, *segments)
     if query:
+        from urllib.parse import quote, urlencode
+
         url += "?" + urlencode([(k, v) for k, v in query.items() if v is not None], doseq=True, quote_via=quote)
     headers = (
         ("Authorization", f"Bearer {secret.reveal()}"),
@@ -87,7 +87,7 @@ def build_request(
         ("Content-Type", "application/json"),
         ("User-Agent", user_agent),
     )
-    data = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
+    data = msgspec.json.encode(body) if body is not None else None
     return HttpRequest(method=method, url=url, headers=headers, body=data, timeout=timeout)
 
 

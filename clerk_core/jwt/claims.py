@@ -18,9 +18,7 @@ guards claims handed in by other means.
 
 from __future__ import annotations
 
-import json
 import math
-from datetime import datetime, timezone
 from typing import Any, Final
 
 from ..errors import TokenVerificationError
@@ -48,6 +46,8 @@ def js_json(value: object) -> str:
     """``JSON.stringify(value)`` as interpolated in a template string."""
     if value is MISSING:
         return "undefined"
+    import json  # error messages only
+
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
@@ -67,6 +67,8 @@ def _utc(ms: float) -> str:
     """``new Date(ms).toUTCString()``: ``Mon, 24 Oct 2022 21:50:50 GMT``."""
     if not abs(ms) <= _MAX_DATE_MS:
         return "Invalid Date"
+    from datetime import datetime, timezone  # error messages only
+
     try:
         moment = datetime.fromtimestamp(math.floor(ms / 1000), tz=timezone.utc)
     except (OverflowError, OSError, ValueError):

@@ -16,7 +16,6 @@ The JWKS policy improves on the reference while keeping its reasons:
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -198,6 +197,8 @@ class KeyResolver:
             _log.warning("jwks.fetch_failed", attempt=attempt + 1, retry=retry, detail=failure)
             if not retry or attempt >= config.max_retries:
                 raise TokenVerificationError(Reason.REMOTE_JWK_FAILED_TO_LOAD, failure, action=Action.CONTACT_SUPPORT)
+            import random  # lazily: only a failing fetch needs it
+
             yield Sleep(config.retry_backoff * (2**attempt) * (1 + random.random()))  # noqa: S311 - jitter, not a secret
             attempt += 1
 
