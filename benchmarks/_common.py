@@ -177,3 +177,11 @@ def environment() -> dict[str, str]:
 def format_environment(env: Mapping[str, str]) -> str:
     width = max(len(name) for name in env)
     return "\n".join(f"  {name:<{width}}  {value}" for name, value in env.items())
+
+
+def write_json(path: str, document: Mapping[str, Any]) -> None:
+    """Write a benchmark's results as indented JSON and say where."""
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(document, out, indent=2)
+        out.write("\n")
+    print(f"Wrote {path}")

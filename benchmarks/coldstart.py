@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ._common import environment, format_environment, generate_key, mint_tokens, public_pem
+from ._common import environment, format_environment, generate_key, mint_tokens, public_pem, write_json
 
 #: The issue's budget for ``import clerk_core`` plus one verification, in process.
 TARGET_MS: Final = 60.0
@@ -264,10 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             **summary,
         }
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2)
-            out.write("\n")
-        print(f"Wrote {args.json}")
+        write_json(args.json, document)
     return 0
 
 

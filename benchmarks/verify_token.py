@@ -48,6 +48,7 @@ from ._common import (
     session_claims,
     sign,
     tamper_signature,
+    write_json,
 )
 
 VerifyFn = Callable[[str], Mapping[str, Any]]
@@ -400,10 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             **summary,
         }
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2)
-            out.write("\n")
-        print(f"Wrote {args.json}")
+        write_json(args.json, document)
     return 0
 
 
