@@ -24,6 +24,7 @@ from ._secret import Secret
 from .errors import ConfigurationError
 
 __all__ = [
+    "BAPI_VERSION",
     "DEFAULT_API_URL",
     "DEFAULT_API_VERSION",
     "DEFAULT_CLOCK_SKEW_MS",

@@ -24,7 +24,7 @@ import msgspec
 from .._flow import Fetch, Flow, Once, Sleep
 from .._log import get_logger
 from .._secret import Secret
-from ..api._request import build_request, read_json
+from ..api._request import build_request, error_from_response, read_json
 from ..errors import TokenVerificationError, TokenVerificationErrorCode, TransportError
 from ..errors import TokenVerificationErrorAction as Action
 from ..errors import TokenVerificationErrorReason as Reason
@@ -261,8 +261,6 @@ def _entry(keys: list[dict[str, Any]], now: float) -> JwksEntry:
 
 def _raise_if_key_rejected(response: HttpResponse) -> None:
     """An error carrying ``clerk_key_invalid`` means the secret key is wrong: final, never retried."""
-    from ..api._request import error_from_response
-
     error = error_from_response(response)
     invalid = [e for e in error.errors if e.code == TokenVerificationErrorCode.INVALID_SECRET_KEY]
     if invalid:
