@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from clerk_core.testing.bapi import MachineTokenKind
+    from clerk_core.testing.cookies import build_publishable_key, cookie_suffix, handshake_directives
     from clerk_core.testing.faults import FaultKind
     from clerk_core.testing.keys import KeyPair, default_keypair
     from clerk_core.testing.minting import (
@@ -18,22 +19,29 @@ if TYPE_CHECKING:
         mint_m2m_token,
         mint_oauth_token,
         mint_session_token,
+        mint_template_token,
         sign_jwt,
     )
     from clerk_core.testing.records import RecordedRequest
     from clerk_core.testing.server import LocalClerk
+    from clerk_core.testing.sessions import LocalSession
 
 __all__ = [
     "FaultKind",
     "KeyPair",
     "LocalClerk",
+    "LocalSession",
     "MachineTokenKind",
     "RecordedRequest",
+    "build_publishable_key",
+    "cookie_suffix",
     "default_keypair",
+    "handshake_directives",
     "mint_handshake_token",
     "mint_m2m_token",
     "mint_oauth_token",
     "mint_session_token",
+    "mint_template_token",
     "sign_jwt",
 ]
 
@@ -41,13 +49,18 @@ _HOMES: dict[str, str] = {
     "FaultKind": "faults",
     "KeyPair": "keys",
     "LocalClerk": "server",
+    "LocalSession": "sessions",
     "MachineTokenKind": "bapi",
     "RecordedRequest": "records",
+    "build_publishable_key": "cookies",
+    "cookie_suffix": "cookies",
     "default_keypair": "keys",
+    "handshake_directives": "cookies",
     "mint_handshake_token": "minting",
     "mint_m2m_token": "minting",
     "mint_oauth_token": "minting",
     "mint_session_token": "minting",
+    "mint_template_token": "minting",
     "sign_jwt": "minting",
 }
 

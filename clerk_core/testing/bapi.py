@@ -10,10 +10,14 @@ __all__ = [
     "MachineTokenKind",
     "bad_request",
     "clerk_error",
+    "cookies_object",
+    "handshake_payload",
     "internal_error",
     "key_invalid",
     "machine_token_object",
     "not_found",
+    "refresh_rejected",
+    "token_object",
 ]
 
 #: The three opaque machine credentials the Backend API verifies.
@@ -45,6 +49,35 @@ def not_found() -> dict[str, Any]:
 def bad_request(long_message: str) -> dict[str, Any]:
     """400 body for a malformed request."""
     return clerk_error("bad_request", "Bad Request", long_message)
+
+
+def refresh_rejected(code: str, long_message: str) -> dict[str, Any]:
+    """401 body of ``POST /sessions/{id}/refresh`` when validation fails.
+
+    The spec answers validation errors with 401 ("which signals the SDKs to fall back to
+    the handshake flow"); it publishes no codes, so the local ones name what was wrong:
+    ``refresh_token_invalid`` or ``expired_token_invalid``.
+    """
+    return clerk_error(code, "Unauthorized request", long_message)
+
+
+def token_object(jwt: str) -> dict[str, Any]:
+    """The spec's ``Token`` schema: ``{"object": "token", "jwt": ...}``."""
+    return {"object": "token", "jwt": jwt}
+
+
+def cookies_object(directives: list[str]) -> dict[str, Any]:
+    """The spec's ``Cookies`` schema: ``{"object": "cookies", "cookies": [Set-Cookie values]}``."""
+    return {"object": "cookies", "cookies": list(directives)}
+
+
+def handshake_payload(directives: list[str]) -> dict[str, Any]:
+    """``GET /clients/handshake_payload`` body, ``{"directives": [...]}``.
+
+    The spec lists the path with no operation; the shape is what ``@clerk/backend`` reads
+    (``HandshakePayload.fromJSON`` → ``directives``).
+    """
+    return {"directives": list(directives)}
 
 
 def internal_error() -> dict[str, Any]:

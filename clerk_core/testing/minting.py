@@ -1,4 +1,4 @@
-"""Mint Clerk-shaped JWTs for tests: session, M2M, OAuth access and handshake tokens.
+"""Mint Clerk-shaped JWTs for tests: session, JWT-template, M2M, OAuth access and handshake tokens.
 
 Every helper takes ``now`` (seconds since the epoch, default :func:`time.time`) so tests
 can pin the clock, ``claims`` to add or override payload members and ``header`` to add or
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -17,7 +18,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from clerk_core.jwt.categories import M2M_TOKEN, SESSION_TOKEN
+from clerk_core.jwt.categories import JWT_TEMPLATE, M2M_TOKEN, SESSION_TOKEN
 from clerk_core.testing.keys import KeyPair
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "mint_m2m_token",
     "mint_oauth_token",
     "mint_session_token",
+    "mint_template_token",
     "sign_jwt",
 ]
 
@@ -42,6 +44,8 @@ _SKIP_KEY_CHECK: Final = True
 #: Defaults shared by the session-token helpers; recognisable as local values.
 DEFAULT_AZP: Final = "http://localhost:3000"
 DEFAULT_ISS: Final = "https://clerk.local.dev"
+#: Claim naming the template in tokens from :func:`mint_template_token`; a local marker, not Clerk's.
+TEMPLATE_CLAIM: Final = "template"
 
 
 def _b64url(data: bytes) -> str:
@@ -228,6 +232,44 @@ def mint_session_token(
         payload["v"] = 2
     if org is not None:
         payload.update(_org_claims(org, version))
+    _apply(payload, claims)
+    return sign_jwt(payload, keys, algorithm=keys.alg, header=_cat_header(cat, header))
+
+
+def mint_template_token(
+    keys: KeyPair,
+    template: str,
+    *,
+    sub: str = "user_2local",
+    sid: str = "sess_2local",
+    now: float | None = None,
+    ttl: int = 60,
+    jti: str | None = None,
+    azp: str | None = DEFAULT_AZP,
+    iss: str | None = DEFAULT_ISS,
+    claims: Mapping[str, Any] | None = None,
+    header: Mapping[str, Any] | None = None,
+    cat: str | None = JWT_TEMPLATE,
+) -> str:
+    """Mint a token from the JWT template ``template`` (header ``cat`` = ``JWT_TEMPLATE``).
+
+    Carries the time claims, ``sub``, ``sid``, ``azp``/``iss`` (omitted when ``None``), a
+    ``jti`` (random unless given) and ``TEMPLATE_CLAIM`` (``"template"``) = ``template`` so
+    tests can tell which template produced it; ``claims`` stand for the template's own claims.
+    """
+    issued = _now(now)
+    payload: dict[str, Any] = {
+        "azp": azp,
+        "exp": issued + ttl,
+        "iat": issued,
+        "iss": iss,
+        "jti": jti if jti is not None else secrets.token_hex(10),
+        "nbf": issued - 5,
+        "sid": sid,
+        "sub": sub,
+        TEMPLATE_CLAIM: template,
+    }
+    payload = {name: value for name, value in payload.items() if value is not None}
     _apply(payload, claims)
     return sign_jwt(payload, keys, algorithm=keys.alg, header=_cat_header(cat, header))
 

@@ -6,7 +6,15 @@ Routes (any other method/path answers 404 ``resource_not_found``):
 * ``POST /m2m_tokens/verify`` ``{"token"}`` — Bearer secret key or machine secret key.
 * ``POST /oauth_applications/access_tokens/verify`` ``{"access_token"}`` (or deprecated ``secret``).
 * ``POST /api_keys/verify`` ``{"secret"}``.
+* ``GET /{version}/clients/handshake_payload?nonce=`` → ``{"directives": [...]}`` for a nonce
+  registered with :meth:`LocalClerk.register_handshake_nonce`.
+* ``POST /{version}/sessions/{session_id}/refresh[?suffixed_cookies=true]`` — a fresh session
+  token for a session from :meth:`LocalClerk.create_session`, as ``Token`` or ``Cookies``.
+* ``POST /{version}/sessions/{session_id}/tokens`` and ``…/tokens/{template_name}`` — a session
+  token or a JWT-template token, ``{"object": "token", "jwt"}``.
 
+Every route wants the secret key as Bearer credential (401 ``clerk_key_invalid`` otherwise);
+``/m2m_tokens/verify`` also takes the machine secret key. Faults apply to every route.
 The three verify routes live outside ``/v1`` in the real API; they are also accepted under
 ``/v1/`` so a client that always prefixes the version still reaches them.
 """
@@ -22,26 +30,48 @@ import secrets
 import socket
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+from clerk_core.jwt.categories import IGNORE, SESSION_TOKEN
 from clerk_core.testing import bapi
 from clerk_core.testing.bapi import MachineTokenKind
+from clerk_core.testing.cookies import (
+    CLIENT_UAT_COOKIE,
+    DEFAULT_FRONTEND_API,
+    REFRESH_COOKIE,
+    SESSION_COOKIE,
+    build_publishable_key,
+    cookie_suffix,
+    frontend_api_from_publishable_key,
+    session_directives,
+    suffixed,
+)
 from clerk_core.testing.faults import FaultKind, FaultPlan
 from clerk_core.testing.keys import KeyPair, default_keypair
 from clerk_core.testing.minting import (
+    DEFAULT_AZP,
     mint_handshake_token,
     mint_m2m_token,
     mint_oauth_token,
     mint_session_token,
+    mint_template_token,
 )
 from clerk_core.testing.records import RecordedRequest
+from clerk_core.testing.sessions import (
+    JwtTemplate,
+    LocalSession,
+    SessionStore,
+    new_session,
+    verify_signed_token,
+)
 
 __all__ = ["LocalClerk"]
 
@@ -62,6 +92,31 @@ _VERIFY_ROUTES: Final[dict[str, tuple[MachineTokenKind, tuple[str, ...], bool]]]
     "/api_keys/verify": ("api_key", ("secret",), False),
 }
 _BAD_JSON: Final = b'{"keys": [{"kty": "RSA",'
+
+_HANDSHAKE_PAYLOAD_PATH = re.compile(r"^/[^/]+/clients/handshake_payload/?$")
+_SESSION_PATH = re.compile(
+    r"^/[^/]+/sessions/(?P<sid>[^/]+)/(?:(?P<refresh>refresh)|tokens(?:/(?P<template>[^/]+))?)/?$"
+)
+#: Body members ``POST /sessions/{id}/refresh`` accepts (the spec says additionalProperties: false).
+_REFRESH_MEMBERS: Final = frozenset(
+    {"expired_token", "refresh_token", "request_origin", "request_headers", "format", "request_originating_ip"}
+)
+_REFRESH_REQUIRED: Final = ("expired_token", "refresh_token", "request_origin")
+#: ``expires_in_seconds`` bounds from the spec (CreateSessionToken / …FromTemplate).
+_MIN_EXPIRES_IN: Final = 30
+_MAX_EXPIRES_IN: Final = 315_360_000
+_TRUE_VALUES: Final = frozenset({"true", "1"})
+
+
+def _json_object(body: bytes, *, empty_ok: bool) -> dict[str, Any] | None:
+    """The body as a JSON object; ``{}`` for an empty body when ``empty_ok``; else ``None``."""
+    if not body.strip():
+        return {} if empty_ok else None
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 class _Server(ThreadingHTTPServer):
@@ -201,6 +256,18 @@ class _Handler(BaseHTTPRequestHandler):
         if route is not None and self.command == "POST":
             self._verify(request, *route)
             return
+        if self.command == "GET" and _HANDSHAKE_PAYLOAD_PATH.match(path):
+            self._handshake_payload(request)
+            return
+        session_route = _SESSION_PATH.match(path) if self.command == "POST" else None
+        if session_route is not None:
+            session_id = unquote(session_route["sid"])
+            if session_route["refresh"]:
+                self._refresh(request, session_id)
+            else:
+                template = session_route["template"]
+                self._session_token(request, session_id, unquote(template) if template else None)
+            return
         self._send_json(404, bapi.not_found())
 
     def _authorized(self, request: RecordedRequest, accept_machine_key: bool) -> bool:
@@ -246,6 +313,117 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_json(200, obj)
 
+    def _handshake_payload(self, request: RecordedRequest) -> None:
+        if not self._authorized(request, accept_machine_key=False):
+            self._send_json(401, bapi.key_invalid())
+            return
+        nonce = next(iter(request.query.get("nonce") or []), "")
+        if not nonce:
+            self._send_json(400, bapi.bad_request("nonce is required"))
+            return
+        directives = self.server.clerk._store.directives(nonce)
+        if directives is None:
+            self._send_json(404, bapi.not_found())
+            return
+        self._send_json(200, bapi.handshake_payload(directives))
+
+    def _refresh(self, request: RecordedRequest, session_id: str) -> None:
+        if not self._authorized(request, accept_machine_key=False):
+            self._send_json(401, bapi.key_invalid())
+            return
+        clerk = self.server.clerk
+        session = clerk._store.session(session_id)
+        if session is None:
+            self._send_json(404, bapi.not_found())
+            return
+        payload = _json_object(request.body, empty_ok=False)
+        if payload is None:
+            self._send_json(400, bapi.bad_request("The request body must be a JSON object"))
+            return
+        problem = _refresh_body_problem(payload)
+        if problem is not None:
+            self._send_json(400, bapi.bad_request(problem))
+            return
+        if not hmac.compare_digest(payload["refresh_token"].encode("utf-8"), session.refresh_token.encode("utf-8")):
+            self._send_json(
+                401,
+                bapi.refresh_rejected("refresh_token_invalid", "The refresh token does not belong to this session."),
+            )
+            return
+        verified = verify_signed_token(payload["expired_token"], clerk.keys)
+        claims = verified[1] if verified is not None else {}
+        if (
+            verified is None
+            or verified[0].get("cat") not in (None, SESSION_TOKEN, IGNORE)
+            or claims.get("sid") != session.session_id
+            or claims.get("sub") != session.user_id
+        ):
+            self._send_json(
+                401,
+                bapi.refresh_rejected(
+                    "expired_token_invalid",
+                    "The expired token is not a session token this instance issued for this session.",
+                ),
+            )
+            return
+        origin: str = payload["request_origin"]
+        jwt = clerk._mint_for_session(session, azp=origin or None, version=2 if claims.get("v") == 2 else 1)
+        if (payload.get("format") or "token") == "token":
+            self._send_json(200, bapi.token_object(jwt))
+            return
+        flag = next(iter(request.query.get("suffixed_cookies") or []), "")
+        suffix = clerk.cookie_suffix if flag.lower() in _TRUE_VALUES else None
+        secure = urlsplit(origin).scheme != "http"
+        self._send_json(200, bapi.cookies_object(session_directives(jwt, suffix=suffix, secure=secure)))
+
+    def _session_token(self, request: RecordedRequest, session_id: str, template: str | None) -> None:
+        if not self._authorized(request, accept_machine_key=False):
+            self._send_json(401, bapi.key_invalid())
+            return
+        clerk = self.server.clerk
+        session = clerk._store.session(session_id)
+        if session is None:
+            self._send_json(404, bapi.not_found())
+            return
+        payload = _json_object(request.body, empty_ok=True)
+        if payload is None:
+            self._send_json(400, bapi.bad_request("The request body must be a JSON object"))
+            return
+        expires_in = payload.get("expires_in_seconds")
+        if expires_in is not None and (
+            not isinstance(expires_in, int)
+            or isinstance(expires_in, bool)
+            or not _MIN_EXPIRES_IN <= expires_in <= _MAX_EXPIRES_IN
+        ):
+            self._send_json(
+                400,
+                bapi.bad_request(
+                    f"expires_in_seconds must be an integer between {_MIN_EXPIRES_IN} and {_MAX_EXPIRES_IN}"
+                ),
+            )
+            return
+        if template is None:
+            jwt = clerk._mint_for_session(session, ttl=expires_in)
+        else:
+            jwt = clerk._mint_template(session, template, ttl=expires_in)
+        self._send_json(200, bapi.token_object(jwt))
+
+
+def _refresh_body_problem(payload: Mapping[str, Any]) -> str | None:
+    """Why a refresh body is malformed, or ``None`` when its shape is right."""
+    unknown = sorted(set(payload) - _REFRESH_MEMBERS)
+    if unknown:
+        return f"Unknown parameters: {', '.join(unknown)}"
+    missing = [name for name in _REFRESH_REQUIRED if not isinstance(payload.get(name), str)]
+    if missing:
+        return f"{', '.join(missing)} must be given as strings"
+    if payload.get("format") not in (None, "token", "cookie"):
+        return "format must be token or cookie"
+    headers = payload.get("request_headers")
+    if headers is not None and not isinstance(headers, dict):
+        return "request_headers must be an object"
+    return None
+
 
 class LocalClerk:
     """A local stand-in for Clerk's Backend API, for tests and demos.
@@ -254,6 +432,10 @@ class LocalClerk:
     the helpers. ``secret_key`` defaults to ``sk_test_<random>``; ``machine_secret_key``
     defaults to ``ak_<random>`` (the prefix Clerk uses for machine secret keys). Use it as a
     context manager or call :meth:`start` / :meth:`stop`. ``port=0`` picks a free port.
+
+    ``publishable_key`` defaults to ``pk_test_Y2xlcmsubG9jYWwuZGV2JA==`` (base64 of
+    ``"clerk.local.dev$"``); it fixes :attr:`frontend_api`, the ``iss`` of tokens the session
+    routes mint (``https://<frontend_api>``) and :attr:`cookie_suffix`.
     """
 
     def __init__(
@@ -262,14 +444,24 @@ class LocalClerk:
         keys: Sequence[KeyPair] | None = None,
         secret_key: str | None = None,
         machine_secret_key: str | None = None,
+        publishable_key: str | None = None,
         port: int = 0,
     ) -> None:
-        """Configure the instance; nothing listens until :meth:`start`."""
+        """Configure the instance; nothing listens until :meth:`start`.
+
+        Raises ``ValueError`` when ``publishable_key`` is not a ``pk_test_``/``pk_live_`` key.
+        """
         self._keys: list[KeyPair] = list(keys) if keys is not None else [default_keypair()]
         self._secret_key = secret_key if secret_key is not None else "sk_test_" + secrets.token_urlsafe(24)
         self._machine_secret_key = (
             machine_secret_key if machine_secret_key is not None else "ak_" + secrets.token_hex(16)
         )
+        self._publishable_key = (
+            publishable_key if publishable_key is not None else build_publishable_key(DEFAULT_FRONTEND_API)
+        )
+        self._frontend_api = frontend_api_from_publishable_key(self._publishable_key)
+        self._cookie_suffix = cookie_suffix(self._publishable_key)
+        self._store = SessionStore()
         self._port = port
         self._lock = threading.Lock()
         self._faults = FaultPlan()
@@ -362,6 +554,21 @@ class LocalClerk:
         """The machine secret key (``ak_…``), accepted by ``/m2m_tokens/verify`` only."""
         return self._machine_secret_key
 
+    @property
+    def publishable_key(self) -> str:
+        """The publishable key (``pk_test_…``), public by design: it names the frontend API."""
+        return self._publishable_key
+
+    @property
+    def frontend_api(self) -> str:
+        """The Frontend API host the publishable key encodes, e.g. ``clerk.local.dev``."""
+        return self._frontend_api
+
+    @property
+    def cookie_suffix(self) -> str:
+        """Clerk's cookie suffix for the publishable key: base64url(SHA-1(key))[:8]."""
+        return self._cookie_suffix
+
     # -- keys ------------------------------------------------------------------------------
 
     @property
@@ -418,8 +625,12 @@ class LocalClerk:
         self._faults.clear()
 
     def reset(self) -> None:
-        """Clear faults, counters, the request log and registered machine tokens (keys stay)."""
+        """Clear faults, counters, the request log, machine tokens, sessions, nonces and templates.
+
+        Keys and credentials stay.
+        """
         self._faults.clear()
+        self._store.clear()
         with self._lock:
             self._requests.clear()
             self._jwks_requests = 0
@@ -442,6 +653,122 @@ class LocalClerk:
         with self._lock:
             obj = self._tokens.get((kind, token))
             return copy.deepcopy(obj) if obj is not None else None
+
+    # -- sessions, handshake nonces and JWT templates --------------------------------------
+
+    def create_session(
+        self,
+        *,
+        user_id: str = "user_2local",
+        session_id: str | None = None,
+        refresh_token: str | None = None,
+        org: Mapping[str, Any] | None = None,
+    ) -> LocalSession:
+        """Sign a browser in: register a session the session routes will serve.
+
+        ``session_id`` defaults to a random ``sess_…`` id, ``refresh_token`` to a random
+        secret; an existing session with the same id is replaced. ``org`` is the active
+        organization, in :func:`~clerk_core.testing.mint_session_token`'s ``org`` form.
+        """
+        session = new_session(user_id=user_id, session_id=session_id, refresh_token=refresh_token, org=org)
+        self._store.add_session(session)
+        return session
+
+    def end_session(self, session_id: str) -> bool:
+        """Forget a session (its routes answer 404 afterwards); True if it existed."""
+        return self._store.remove_session(session_id)
+
+    def session_cookies(
+        self,
+        session: LocalSession,
+        *,
+        suffix: str | None = None,
+        now: float | None = None,
+    ) -> dict[str, str]:
+        """The Clerk cookies a browser signed in to ``session`` holds, name → value.
+
+        ``__session`` and ``__session_<suffix>`` (a session token issued at ``now``, default
+        the current time; pass an old ``now`` for an expired one), ``__client_uat`` and
+        ``__client_uat_<suffix>`` (the sign-in time, never after the token's ``iat``) and
+        ``__refresh_<suffix>`` (the refresh token). ``suffix`` defaults to
+        :attr:`cookie_suffix`; drop keys from the result to model older browsers.
+        """
+        suffix = self._cookie_suffix if suffix is None else suffix
+        token = self._mint_for_session(session, now=now)
+        issued = int(time.time() if now is None else now)
+        client_uat = str(min(session.created_at, issued))
+        return {
+            SESSION_COOKIE: token,
+            suffixed(SESSION_COOKIE, suffix): token,
+            CLIENT_UAT_COOKIE: client_uat,
+            suffixed(CLIENT_UAT_COOKIE, suffix): client_uat,
+            suffixed(REFRESH_COOKIE, suffix): session.refresh_token,
+        }
+
+    def register_handshake_nonce(self, nonce: str, directives: Sequence[str]) -> None:
+        """Make ``GET /v1/clients/handshake_payload?nonce=<nonce>`` return ``directives``.
+
+        Build the directives with :func:`~clerk_core.testing.handshake_directives`. A nonce
+        stays readable until :meth:`reset`; registering it again replaces its directives.
+        """
+        if not nonce:
+            raise ValueError("nonce must be a non-empty string")
+        self._store.add_nonce(nonce, directives)
+
+    def register_jwt_template(
+        self,
+        name: str,
+        *,
+        claims: Mapping[str, Any] | None = None,
+        lifetime: int = 60,
+    ) -> None:
+        """Give the JWT template ``name`` extra ``claims`` and a default ``lifetime`` (seconds).
+
+        Unregistered template names are served too, with no extra claims and 60 s tokens.
+        """
+        if not name:
+            raise ValueError("name must be a non-empty string")
+        if lifetime <= 0:
+            raise ValueError("lifetime must be > 0")
+        self._store.add_template(JwtTemplate(name, dict(claims) if claims is not None else None, lifetime))
+
+    @property
+    def _issuer(self) -> str:
+        return f"https://{self._frontend_api}"
+
+    def _mint_for_session(
+        self,
+        session: LocalSession,
+        *,
+        ttl: int | None = None,
+        azp: str | None = DEFAULT_AZP,
+        version: int = 1,
+        now: float | None = None,
+    ) -> str:
+        return mint_session_token(
+            self._signing_key(),
+            sub=session.user_id,
+            sid=session.session_id,
+            org=session.org,
+            ttl=60 if ttl is None else ttl,
+            azp=azp,
+            iss=self._issuer,
+            version=version,
+            now=now,
+        )
+
+    def _mint_template(self, session: LocalSession, name: str, *, ttl: int | None = None) -> str:
+        template = self._store.template(name)
+        lifetime = template.lifetime if template is not None else 60
+        return mint_template_token(
+            self._signing_key(),
+            name,
+            sub=session.user_id,
+            sid=session.session_id,
+            ttl=lifetime if ttl is None else ttl,
+            iss=self._issuer,
+            claims=template.claims if template is not None else None,
+        )
 
     # -- minting with the signing key ------------------------------------------------------
 
