@@ -8,22 +8,47 @@ or awaits it with :func:`~clerk_core._flow.run_async`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-from ._flow import Engine, run_async, run_sync
+import msgspec
+
+from ._flow import Engine, Flow, run_async, run_sync
+from ._log import get_logger
 from ._plugins import PluginHost, Providers, current_runtime, missing_transport_message
 from ._secret import Secret
 from .api.models import MachineToken
 from .jwt.decode import Jwt, decode_jwt
 from .options import ClientConfig, VerifyOptions, resolve_client_config
 from .providers import Flavor
+from .tokens.authenticate import AuthenticateOptions, authenticate_flow, normalise_accepts_token, session_token_flow
+from .tokens.organization_sync import OrganizationSyncOptions, compile_organization_sync
+from .tokens.request import ClerkRequest
+from .tokens.state import RequestState
 from .tokens.verify import Verifier
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["AsyncClerk", "Clerk", "JwtOptions", "VerifyTokenOptions"]
+_log = get_logger("authenticate")
+
+__all__ = ["AsyncClerk", "AuthenticateRequestOptions", "Clerk", "JwtOptions", "VerifyTokenOptions"]
+
+#: Options of authenticate_request that are not verification options.
+_REQUEST_OPTIONS = (
+    "publishable_key",
+    "domain",
+    "is_satellite",
+    "proxy_url",
+    "sign_in_url",
+    "sign_up_url",
+    "after_sign_in_url",
+    "after_sign_up_url",
+    "satellite_auto_sync",
+    "organization_sync_options",
+    "accepts_token",
+)
 
 
 class JwtOptions(TypedDict, total=False):
@@ -44,6 +69,61 @@ class VerifyTokenOptions(JwtOptions, total=False):
     api_url: str | None
     api_version: str | None
     skip_jwks_cache: bool | None
+
+
+class AuthenticateRequestOptions(VerifyTokenOptions, total=False):
+    """Per-call options of ``authenticate_request``: all of ``verify_token``'s, plus the request-level ones."""
+
+    machine_secret_key: str | None
+    publishable_key: str | None
+    domain: str | None
+    is_satellite: bool | None
+    proxy_url: str | None
+    sign_in_url: str | None
+    sign_up_url: str | None
+    after_sign_in_url: str | None
+    after_sign_up_url: str | None
+    satellite_auto_sync: bool | None
+    organization_sync_options: Mapping[str, Sequence[str]] | OrganizationSyncOptions | None
+    accepts_token: str | Sequence[str] | None
+
+
+def coerce_request(request: object) -> ClerkRequest:
+    """A ClerkRequest from what a framework hands over: an ASGI scope, a WSGI environ, or a request object."""
+    if isinstance(request, ClerkRequest):
+        return request
+    if isinstance(request, Mapping):
+        if request.get("type") in ("http", "websocket"):
+            return ClerkRequest.from_asgi(request)
+        if "REQUEST_METHOD" in request:
+            return ClerkRequest.from_wsgi(request)
+    return ClerkRequest.from_object(request)
+
+
+def _organization_sync(value: object) -> OrganizationSyncOptions | None:
+    if value is None or isinstance(value, OrganizationSyncOptions):
+        return value
+    if isinstance(value, Mapping):
+        return OrganizationSyncOptions(
+            organization_patterns=tuple(value.get("organization_patterns", ())),
+            personal_account_patterns=tuple(value.get("personal_account_patterns", ())),
+        )
+    raise TypeError("organization_sync_options must be a mapping or OrganizationSyncOptions")
+
+
+def _authenticate_options(base: AuthenticateOptions, given: Mapping[str, Any]) -> AuthenticateOptions:
+    changes: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name == "accepts_token":
+            changes[name] = normalise_accepts_token(value)
+        elif name == "organization_sync_options":
+            sync = _organization_sync(value)
+            changes["organization_sync"] = compile_organization_sync(sync) if sync else None
+        else:
+            changes[name] = value
+    return msgspec.structs.replace(base, **changes) if changes else base
 
 
 class _ClientBase:
@@ -78,6 +158,17 @@ class _ClientBase:
         clock_skew_in_ms: float | None = None,
         issuer: str | Sequence[str] | None = None,
         header_type: str | Sequence[str] | None = None,
+        publishable_key: str | None = None,
+        domain: str | None = None,
+        is_satellite: bool = False,
+        proxy_url: str | None = None,
+        sign_in_url: str | None = None,
+        sign_up_url: str | None = None,
+        after_sign_in_url: str = "/",
+        after_sign_up_url: str = "/",
+        satellite_auto_sync: bool = False,
+        organization_sync_options: Mapping[str, Sequence[str]] | OrganizationSyncOptions | None = None,
+        accepts_token: str | Sequence[str] = "session_token",  # noqa: S107 - a token type, not a secret
         environ: Mapping[str, str] | None = None,
         **policy: Any,
     ) -> None:
@@ -108,6 +199,52 @@ class _ClientBase:
             clock_skew_in_ms=clock_skew_in_ms,
             issuer=issuer,
             header_type=header_type,
+        )
+        env = os.environ if environ is None else environ
+        self._request_options = _authenticate_options(
+            AuthenticateOptions(),
+            {
+                "publishable_key": publishable_key or env.get("CLERK_PUBLISHABLE_KEY") or None,
+                "domain": domain,
+                "is_satellite": is_satellite,
+                "proxy_url": proxy_url,
+                "sign_in_url": sign_in_url,
+                "sign_up_url": sign_up_url,
+                "after_sign_in_url": after_sign_in_url,
+                "after_sign_up_url": after_sign_up_url,
+                "satellite_auto_sync": satellite_auto_sync,
+                "organization_sync_options": organization_sync_options,
+                "accepts_token": accepts_token,
+            },
+        )
+        self._warned_missing_azp = False
+
+    def _warn_missing_azp(self) -> None:
+        # Once per client: the reference's per-request warning flooded logs (clerk/javascript#8231).
+        if not self._warned_missing_azp:
+            self._warned_missing_azp = True
+            _log.warning("authenticate.session_cookie_without_azp")
+
+    def _authenticate(self, request: object, given: Mapping[str, Any], runner: Any) -> Flow[RequestState]:
+        """The authenticate flow for one request with per-call options applied."""
+        verify_given = {k: v for k, v in given.items() if k not in _REQUEST_OPTIONS and k != "machine_secret_key"}
+        request_given = {k: v for k, v in given.items() if k in _REQUEST_OPTIONS}
+        verify = self._verify_options(verify_given)
+        options = (
+            _authenticate_options(self._request_options, request_given) if request_given else self._request_options
+        )
+        machine_key = given.get("machine_secret_key")
+        machine_secret = Secret(machine_key) if machine_key else self.config.machine_secret_key
+        token_flow = session_token_flow(self._verifier, verify.secret_key, verify) if verify.secret_key else None
+        return authenticate_flow(
+            self._verifier,
+            coerce_request(request),
+            verify,
+            options,
+            machine_secret_key=machine_secret,
+            runner=runner,
+            token_flow=token_flow,
+            warn_missing_azp=self._warn_missing_azp,
         )
 
     def _verify_options(self, given: Mapping[str, Any]) -> VerifyOptions:
@@ -164,6 +301,17 @@ class Clerk(_ClientBase):
         """The instance's JSON Web Keys by ``kid`` (cached for ``jwks_cache_ttl``)."""
         return run_sync(self._verifier.load_jwks(self._verify_options(options)), self._engine)
 
+    def authenticate_request(self, request: object, **options: Unpack[AuthenticateRequestOptions]) -> RequestState:
+        """Decide signed-in, signed-out or handshake for an HTTP request (the reference's ``authenticateRequest``).
+
+        ``request`` is a :class:`~clerk_core.ClerkRequest`, an ASGI scope, a WSGI environ, or any
+        object with ``.method``, ``.url`` and ``.headers``. Only configuration errors raise.
+        """
+        return run_sync(self._authenticate(request, options, self._run), self._engine)
+
+    def _run(self, flow: Any) -> Any:
+        return run_sync(flow, self._engine)
+
     def close(self) -> None:
         """Release the transport's connections."""
         transport = self.providers.transport
@@ -210,6 +358,15 @@ class AsyncClerk(_ClientBase):
     async def load_jwks(self, **options: Unpack[VerifyTokenOptions]) -> dict[str, dict[str, Any]]:
         """Async :meth:`Clerk.load_jwks`."""
         return await run_async(self._verifier.load_jwks(self._verify_options(options)), self._engine)
+
+    async def authenticate_request(
+        self, request: object, **options: Unpack[AuthenticateRequestOptions]
+    ) -> RequestState:
+        """Async :meth:`Clerk.authenticate_request`; its auth objects' ``get_token`` returns awaitables."""
+        return await run_async(self._authenticate(request, options, self._run), self._engine)
+
+    def _run(self, flow: Any) -> Any:
+        return run_async(flow, self._engine)
 
     async def aclose(self) -> None:
         """Release the transport's connections."""

@@ -1,0 +1,801 @@
+"""``authenticate_request``: the request-state machine, written once as a flow.
+
+Given a :class:`~clerk_core.tokens.request.ClerkRequest`, decide signed-in,
+signed-out or handshake exactly as the reference SDK does (§3.4 of its
+behaviour notes), in its order and with its reason strings. The flow yields
+effects for key imports, signature checks and the Backend API calls the
+handshake nonce and the server-side refresh need; the client's driver
+performs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+import msgspec
+
+from .._flow import Fetch, Flow
+from .._log import get_logger
+from .._secret import Secret
+from ..api._request import build_request, error_from_response, read_json
+from ..errors import (
+    ConfigurationError,
+    MachineTokenVerificationError,
+    TokenVerificationError,
+    TransportError,
+)
+from ..errors import TokenVerificationErrorReason as TVReason
+from ..jwt import categories
+from ..jwt.decode import decode_jwt
+from ..options import BAPI_VERSION, VerifyOptions
+from . import cookies as names
+from . import machine
+from .organization_sync import OrganizationMatcher, OrganizationSyncTarget, needs_organization_sync
+from .publishable_key import cookie_suffix, is_development_secret_key, parse_publishable_key, resolve_proxy_url
+from .request import ClerkRequest, ClerkUrl
+from .state import AuthErrorReason, AuthStatus, RequestState, Runner, TokenFlow
+from .verify import Verifier
+
+__all__ = ["AuthenticateOptions", "authenticate_flow"]
+
+_log = get_logger("authenticate")
+
+SESSION_TOKEN: Final = machine.SESSION_TOKEN
+MACHINE_TYPES: Final = (machine.API_KEY, machine.M2M_TOKEN, machine.OAUTH_TOKEN)
+_REDIRECT_LOOP_LIMIT: Final = 3
+_HANDSHAKE_CLOCK_SKEW_MS: Final = 86_400_000.0
+_KNOWN_DEV_ACCOUNT_PORTALS: Final = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
+
+
+class RefreshError:
+    """The reference's ``RefreshTokenErrorReason`` values (suffixes of ``session-token-expired-refresh-…``)."""
+
+    NON_ELIGIBLE_NO_COOKIE: Final = "non-eligible-no-refresh-cookie"
+    NON_ELIGIBLE_NON_GET: Final = "non-eligible-non-get"
+    INVALID_SESSION_TOKEN: Final = "invalid-session-token"
+    MISSING_SESSION_TOKEN: Final = "missing-session-token"
+    MISSING_REFRESH_TOKEN: Final = "missing-refresh-token"
+    DECODE_FAILED: Final = "expired-session-token-decode-failed"
+    MISSING_SID: Final = "expired-session-token-missing-sid-claim"
+    FETCH_ERROR: Final = "fetch-error"
+    UNEXPECTED_SDK_ERROR: Final = "unexpected-sdk-error"
+    UNEXPECTED_BAPI_ERROR: Final = "unexpected-bapi-error"
+
+
+class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """Request-level options of ``authenticate_request``, resolved once per client (overridable per call)."""
+
+    publishable_key: str | None = None
+    domain: str | None = None
+    is_satellite: bool = False
+    proxy_url: str | None = None
+    sign_in_url: str | None = None
+    sign_up_url: str | None = None
+    after_sign_in_url: str = "/"
+    after_sign_up_url: str = "/"
+    satellite_auto_sync: bool = False
+    organization_sync: OrganizationMatcher | None = None
+    accepts_token: str | tuple[str, ...] = SESSION_TOKEN
+
+
+class _Context:
+    """Everything one request's decision reads, computed up front (the reference's AuthenticateContext)."""
+
+    def __init__(self, request: ClerkRequest, options: AuthenticateOptions, verify: VerifyOptions, now: float) -> None:
+        self.request = request
+        self.options = options
+        self.verify = verify
+        self.header_token = request.authorization_token
+        self.accepts = options.accepts_token
+        needs_pk = self.accepts not in (machine.M2M_TOKEN, machine.API_KEY)
+        self.publishable_key = options.publishable_key or ""
+        self.instance_type = "production"
+        self.frontend_api = ""
+        self.original_frontend_api = ""
+        self.suffix = ""
+        self.proxy_url = options.proxy_url or ""
+        if needs_pk or options.publishable_key:
+            if self.proxy_url:
+                self.proxy_url = resolve_proxy_url(self.proxy_url, request.clerk_url.origin)
+            original = parse_publishable_key(options.publishable_key)
+            parsed = parse_publishable_key(
+                options.publishable_key,
+                domain=options.domain,
+                proxy_url=self.proxy_url or None,
+                is_satellite=options.is_satellite,
+            )
+            self.instance_type = parsed.instance_type
+            self.frontend_api = parsed.frontend_api
+            self.original_frontend_api = original.frontend_api
+            self.suffix = cookie_suffix(self.publishable_key)
+        self._now = now
+        self._cookies_ready = False
+
+    # The cookie view is computed only on the cookie path: header-token requests never pay for it.
+    def load_cookies(self) -> None:
+        if self._cookies_ready:
+            return
+        from .cookies import uses_suffixed_cookies
+
+        request, suffix = self.request, self.suffix
+
+        def cookie(name: str) -> str | None:
+            return request.cookie(name)
+
+        session_plain = cookie(names.SESSION)
+        session_suffixed = cookie(f"{names.SESSION}_{suffix}")
+        uat_plain = cookie(names.CLIENT_UAT)
+        uat_suffixed = cookie(f"{names.CLIENT_UAT}_{suffix}")
+        self.suffixed = uses_suffixed_cookies(
+            session_plain=session_plain,
+            session_suffixed=session_suffixed,
+            uat_plain=uat_plain,
+            uat_suffixed=uat_suffixed,
+            original_frontend_api=self.original_frontend_api,
+            development=self.instance_type == "development",
+            now=self._now,
+        )
+        self.session_cookie = session_suffixed if self.suffixed else session_plain
+        uat = uat_suffixed if self.suffixed else uat_plain
+        self.client_uat = _int(uat)
+        self.refresh_cookie = cookie(f"{names.REFRESH}_{suffix}")
+        url = request.clerk_url
+        db_cookie = cookie(f"{names.DEV_BROWSER}_{suffix}") if self.suffixed else cookie(names.DEV_BROWSER)
+        self.dev_browser = url.get(names.DEV_BROWSER) or db_cookie or cookie(names.DEV_BROWSER)
+        self.handshake_token = url.get(names.HANDSHAKE) or cookie(names.HANDSHAKE)
+        self.handshake_nonce = url.get(names.HANDSHAKE_NONCE) or cookie(names.HANDSHAKE_NONCE)
+        self.redirect_count = _int(cookie(names.REDIRECT_COUNT))
+        self._cookies_ready = True
+
+    def state_context(self) -> dict[str, Any]:
+        options = self.options
+        return {
+            "publishable_key": self.publishable_key,
+            "proxy_url": self.proxy_url,
+            "is_satellite": options.is_satellite,
+            "domain": options.domain,
+            "sign_in_url": options.sign_in_url,
+            "sign_up_url": options.sign_up_url,
+            "after_sign_in_url": options.after_sign_in_url,
+            "after_sign_up_url": options.after_sign_up_url,
+        }
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value) if value else 0
+    except ValueError:
+        return 0
+
+
+class _Machine:
+    """The flow's helpers, bound to one request (keeps the flow functions short)."""
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        ctx: _Context,
+        *,
+        secret_key: Secret | None,
+        machine_secret_key: Secret | None,
+        runner: Runner | None,
+        token_flow: TokenFlow | None,
+        warn_missing_azp: Callable[[], None],
+    ) -> None:
+        self.verifier = verifier
+        self.ctx = ctx
+        self.secret_key = secret_key
+        self.machine_secret_key = machine_secret_key
+        self.runner = runner
+        self.token_flow = token_flow
+        self.warn_missing_azp = warn_missing_azp
+
+    # -- state builders -------------------------------------------------------------------------
+
+    def _state(self, status: str, **fields: Any) -> RequestState:
+        return RequestState(
+            status, context=self.ctx.state_context(), runner=self.runner, token_flow=self.token_flow, **fields
+        )
+
+    def signed_in(self, token: str, claims: dict[str, Any], headers: Sequence[tuple[str, str]] = ()) -> RequestState:
+        return self._state(
+            AuthStatus.SIGNED_IN,
+            reason=None,
+            message=None,
+            token=token,
+            token_type=SESSION_TOKEN,
+            headers=headers,
+            claims=claims,
+        )
+
+    def signed_out(
+        self,
+        reason: str,
+        message: str = "",
+        headers: Sequence[tuple[str, str]] = (),
+        token_type: str | None = SESSION_TOKEN,
+    ) -> RequestState:
+        return self._state(
+            AuthStatus.SIGNED_OUT,
+            reason=reason,
+            message=message,
+            token=None,
+            token_type=token_type,
+            headers=_with_debug_headers(headers, AuthStatus.SIGNED_OUT, reason, message),
+        )
+
+    def handshake(self, reason: str, message: str, headers: Sequence[tuple[str, str]]) -> RequestState:
+        return self._state(
+            AuthStatus.HANDSHAKE,
+            reason=reason,
+            message=message,
+            token=None,
+            token_type=SESSION_TOKEN,
+            headers=_with_debug_headers(headers, AuthStatus.HANDSHAKE, reason, message),
+        )
+
+    # -- handshake ------------------------------------------------------------------------------
+
+    def eligible_for_handshake(self) -> bool:
+        request = self.ctx.request
+        if request.method != "GET":
+            return False
+        dest = request.sec_fetch_dest
+        if dest in ("document", "iframe"):
+            return True
+        return not dest and (request.accept or "").startswith("text/html")
+
+    def handshake_url(self, reason: str) -> str:
+        ctx = self.ctx
+        base = ctx.frontend_api if ctx.frontend_api.startswith("http") else f"https://{ctx.frontend_api}"
+        base = base.rstrip("/") + "/v1/client/handshake"
+        redirect = ctx.request.clerk_url.with_params(remove=(names.DEV_BROWSER, names.LEGACY_DEV_BROWSER))
+        params: list[tuple[str, str]] = [
+            ("redirect_url", str(redirect)),
+            (names.API_VERSION_PARAM, BAPI_VERSION),
+            (names.SUFFIXED_COOKIES_PARAM, "true" if ctx.suffixed else "false"),
+            (names.HANDSHAKE_REASON_PARAM, reason),
+            (names.HANDSHAKE_FORMAT_PARAM, "nonce"),
+        ]
+        session = ctx.header_token or ctx.session_cookie
+        if session:
+            params.append((names.SESSION, session))
+        if ctx.instance_type == "development" and ctx.dev_browser:
+            params.append((names.DEV_BROWSER, ctx.dev_browser))
+        target = self.organization_target()
+        if target is not None:
+            params.append(("organization_id", _organization_param(target)))
+        from urllib.parse import urlencode
+
+        return f"{base}?{urlencode(params)}"
+
+    def maybe_handshake(
+        self, reason: str, message: str = "", headers: Sequence[tuple[str, str]] | None = None
+    ) -> RequestState:
+        if not self.eligible_for_handshake():
+            return self.signed_out(reason, message)
+        out = list(headers) if headers is not None else [("Location", self.handshake_url(reason))]
+        if any(k.lower() == "location" for k, _ in out):
+            out.append(("Cache-Control", "no-store"))
+        count = self.ctx.redirect_count
+        if count >= _REDIRECT_LOOP_LIMIT:
+            if reason == AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING:
+                _log.warning("authenticate.satellite_sync_loop")
+            else:
+                _log.warning("authenticate.handshake_loop")
+            return self.signed_out(reason, message)
+        out.append(("Set-Cookie", f"{names.REDIRECT_COUNT}={count + 1}; SameSite=Lax; HttpOnly; Max-Age=2"))
+        return self.handshake(reason, message, out)
+
+    def organization_target(self) -> OrganizationSyncTarget | None:
+        matcher = self.ctx.options.organization_sync
+        if matcher is None:
+            return None
+        try:
+            return matcher.match(self.ctx.request.clerk_url.path)
+        except Exception:  # a pattern must never break authentication
+            return None
+
+
+def _organization_param(target: OrganizationSyncTarget) -> str:
+    if target.kind == "personal_account":
+        return ""
+    return target.organization_id or target.organization_slug or ""
+
+
+def _with_debug_headers(
+    headers: Sequence[tuple[str, str]], status: str, reason: str | None, message: str | None
+) -> list[tuple[str, str]]:
+    out = [
+        (k, v)
+        for k, v in headers
+        if k.lower() not in ("x-clerk-auth-message", "x-clerk-auth-reason", "x-clerk-auth-status")
+    ]
+    # Header values must be latin-1 text without line breaks; a message that is not is dropped, as the reference does.
+    for name, value in (
+        ("x-clerk-auth-message", message),
+        ("x-clerk-auth-reason", reason),
+        ("x-clerk-auth-status", status),
+    ):
+        if value and _header_safe(value):
+            out.append((name, value))
+    return out
+
+
+def _header_safe(value: str) -> bool:
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return "\r" not in value and "\n" not in value
+
+
+def _cookie_name(directive: str) -> str:
+    return directive.split(";", 1)[0].split("=", 1)[0].strip()
+
+
+def _cookie_value(directive: str) -> str:
+    pair = directive.split(";", 1)[0]
+    return pair.split("=", 1)[1].strip() if "=" in pair else ""
+
+
+# -- the flow --------------------------------------------------------------------------------
+
+
+def authenticate_flow(
+    verifier: Verifier,
+    request: ClerkRequest,
+    verify: VerifyOptions,
+    options: AuthenticateOptions,
+    *,
+    machine_secret_key: Secret | None,
+    runner: Runner | None = None,
+    token_flow: TokenFlow | None = None,
+    warn_missing_azp: Callable[[], None] = lambda: None,
+) -> Flow[RequestState]:
+    """Decide the request's state in the reference's order (§3.4)."""
+    accepts = options.accepts_token
+    if accepts != machine.M2M_TOKEN and verify.secret_key is None:
+        raise ConfigurationError(
+            "secret-key-missing",
+            "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance.",
+        )
+    if accepts == machine.M2M_TOKEN and verify.secret_key is None and machine_secret_key is None:
+        raise ConfigurationError(
+            "secret-key-missing",
+            "Missing Clerk Secret Key or Machine Secret Key. An m2m_token needs one of them.",
+        )
+    ctx = _Context(request, options, verify, verifier.clock())
+    if options.is_satellite and accepts != machine.M2M_TOKEN:
+        _assert_satellite(ctx, verify.secret_key)
+    m = _Machine(
+        verifier,
+        ctx,
+        secret_key=verify.secret_key,
+        machine_secret_key=machine_secret_key,
+        runner=runner,
+        token_flow=token_flow,
+        warn_missing_azp=warn_missing_azp,
+    )
+    token = ctx.header_token
+    if isinstance(accepts, tuple):
+        kind = (machine.machine_token_type(token) or SESSION_TOKEN) if token else SESSION_TOKEN
+        if kind not in accepts:
+            return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH, token_type=None)
+    if token:
+        if accepts == "any" or isinstance(accepts, tuple):
+            return (yield from _any_token(m, token))
+        if accepts == SESSION_TOKEN:
+            return (yield from _header_session(m, token))
+        return (yield from _machine_token(m, token, accepts))
+    if accepts in MACHINE_TYPES:
+        return m.signed_out(AuthErrorReason.NO_TOKEN_IN_HEADER, token_type=accepts)
+    return (yield from _cookie_path(m))
+
+
+def _assert_satellite(ctx: _Context, secret_key: Secret | None) -> None:
+    options = ctx.options
+    if not options.sign_in_url and secret_key is not None and is_development_secret_key(secret_key.reveal()):
+        raise ConfigurationError(
+            "invalid-option", "Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite"
+        )
+    if options.sign_in_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(options.sign_in_url)
+        if not parts.scheme or not parts.netloc:
+            raise ConfigurationError("invalid-option", "The signInUrl needs to have a absolute url format.")
+        if f"{parts.scheme}://{parts.netloc}" == ctx.request.origin:
+            raise ConfigurationError(
+                "invalid-option", "The signInUrl needs to be on a different origin than your satellite application."
+            )
+    if not (ctx.proxy_url or options.domain):
+        raise ConfigurationError(
+            "invalid-option",
+            "Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl",
+        )
+
+
+def _is_machine_jwt_or_other_category(token: str) -> bool:
+    try:
+        jwt = decode_jwt(token)
+    except TokenVerificationError:
+        return False
+    sub = jwt.payload.get("sub")
+    if isinstance(sub, str) and sub.startswith(machine.M2M_SUBJECT_PREFIX):
+        return True
+    if jwt.header.get("typ") in machine.OAUTH_ACCESS_TOKEN_TYPES:
+        return True
+    return categories.is_non_session_category(jwt.header.get("cat"))
+
+
+def _header_session(m: _Machine, token: str) -> Flow[RequestState]:
+    if machine.is_machine_token(token) or _is_machine_jwt_or_other_category(token):
+        return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
+    try:
+        claims = yield from m.verifier.verify_token(token, m.ctx.verify)
+    except TokenVerificationError as exc:
+        return (yield from _session_error(m, exc, "header"))
+    return m.signed_in(token, claims)
+
+
+def _any_token(m: _Machine, token: str) -> Flow[RequestState]:
+    kind = machine.machine_token_type(token)
+    if kind is not None:
+        return (yield from _verify_machine(m, token, kind))
+    try:
+        claims = yield from m.verifier.verify_token(token, m.ctx.verify)
+    except TokenVerificationError as exc:
+        return (yield from _session_error(m, exc, "header"))
+    return m.signed_in(token, claims)
+
+
+def _machine_token(m: _Machine, token: str, accepts: str) -> Flow[RequestState]:
+    kind = machine.machine_token_type(token)
+    if kind != accepts:
+        return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH, token_type=accepts)
+    return (yield from _verify_machine(m, token, kind))
+
+
+def _verify_machine(m: _Machine, token: str, kind: str) -> Flow[RequestState]:
+    try:
+        data = yield from m.verifier.verify_machine_token(token, m.ctx.verify, m.machine_secret_key)
+    except MachineTokenVerificationError as exc:
+        return m.signed_out(exc.code, exc.message, token_type=kind)
+    return m._state(
+        AuthStatus.SIGNED_IN, reason=None, message=None, token=token, token_type=kind, headers=(), machine=data
+    )
+
+
+def _cookie_path(m: _Machine) -> Flow[RequestState]:
+    ctx = m.ctx
+    ctx.load_cookies()
+    request = ctx.request
+    development = ctx.instance_type == "development"
+    if ctx.handshake_nonce or ctx.handshake_token:
+        try:
+            return (yield from _resolve_handshake(m))
+        except TokenVerificationError as exc:
+            if development:
+                if exc.reason == TVReason.TOKEN_INVALID_SIGNATURE:
+                    raise ConfigurationError(
+                        "handshake-invalid-signature",
+                        "Clerk: Handshake token verification failed due to an invalid signature. "
+                        "If you have switched Clerk keys locally, clear your cookies and try again.",
+                    ) from exc
+                raise ConfigurationError(
+                    "handshake-verification-failed", f"Clerk: Handshake token verification failed: {exc.full_message}."
+                ) from exc
+            _log.warning("authenticate.handshake_unresolved", reason=exc.reason)
+        except _HandshakeFailed as exc:
+            if development:
+                raise ConfigurationError("handshake-verification-failed", str(exc)) from exc
+            _log.warning("authenticate.handshake_unresolved", reason="session-verification-failed")
+
+    url = request.clerk_url
+    options = ctx.options
+    eligible_for_sync = options.is_satellite and request.sec_fetch_dest == "document" and request.method == "GET"
+    needs_sync = url.get(names.SYNCED_PARAM) == "false"
+    sync_completed = url.get(names.SYNCED_PARAM) == "true"
+    has_cookies = bool(ctx.session_cookie or ctx.client_uat)
+    skip_sync = options.satellite_auto_sync is not True and not has_cookies and not needs_sync
+    if eligible_for_sync and not sync_completed:
+        if skip_sync:
+            return m.signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING)
+        if not has_cookies or needs_sync:
+            if not development:
+                return m.maybe_handshake(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING)
+            assert options.sign_in_url is not None  # asserted for dev satellites
+            sign_in = ClerkUrl.parse(options.sign_in_url).with_params(set={names.REDIRECT_URL_PARAM: str(url)})
+            return m.maybe_handshake(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING, "", [("Location", str(sign_in))])
+
+    back = url.get(names.REDIRECT_URL_PARAM)
+    if development and not options.is_satellite and back:
+        extra = {names.SYNCED_PARAM: "true"}
+        if ctx.dev_browser:
+            extra[names.DEV_BROWSER] = ctx.dev_browser
+        satellite = ClerkUrl.parse(back).with_params(set=extra)
+        return m.maybe_handshake(AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING, "", [("Location", str(satellite))])
+
+    if development and url.get(names.DEV_BROWSER) is not None:
+        return m.maybe_handshake(AuthErrorReason.DEV_BROWSER_SYNC)
+    if development and not ctx.dev_browser:
+        return m.maybe_handshake(AuthErrorReason.DEV_BROWSER_MISSING)
+    if not ctx.client_uat and not ctx.session_cookie:
+        return m.signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING)
+    if not ctx.client_uat and ctx.session_cookie:
+        return m.maybe_handshake(AuthErrorReason.SESSION_TOKEN_WITHOUT_CLIENT_UAT)
+    if ctx.client_uat and not ctx.session_cookie:
+        return m.maybe_handshake(AuthErrorReason.CLIENT_UAT_WITHOUT_SESSION_TOKEN)
+
+    token = ctx.session_cookie
+    assert token is not None
+    try:
+        decoded = decode_jwt(token)
+    except TokenVerificationError as exc:
+        return (yield from _session_error(m, exc, "cookie"))
+    if _is_machine_jwt_or_other_category(token):
+        return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
+    iat = decoded.payload.get("iat")
+    if isinstance(iat, (int, float)) and not isinstance(iat, bool) and iat < ctx.client_uat:
+        return m.maybe_handshake(AuthErrorReason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT)
+    try:
+        claims = yield from m.verifier.verify_token(token, ctx.verify)
+    except TokenVerificationError as exc:
+        return (yield from _session_error(m, exc, "cookie"))
+    if not claims.get("azp"):
+        m.warn_missing_azp()
+    state = m.signed_in(token, claims)
+    if _cross_origin_sync_needed(ctx):
+        return m.maybe_handshake(
+            AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC,
+            "Cross-origin request from satellite domain requires handshake",
+        )
+    if claims.get("sub"):
+        target = m.organization_target()
+        auth = state.to_auth()
+        if (
+            target is not None
+            and auth is not None
+            and needs_organization_sync(
+                target, org_id=getattr(auth, "org_id", None), org_slug=getattr(auth, "org_slug", None)
+            )
+        ):
+            if ctx.redirect_count >= _REDIRECT_LOOP_LIMIT:
+                _log.warning("authenticate.organization_sync_loop")
+                return state
+            handshake = m.maybe_handshake(AuthErrorReason.ACTIVE_ORGANIZATION_MISMATCH)
+            if handshake.status == AuthStatus.HANDSHAKE:
+                return handshake
+    return state
+
+
+def _cross_origin_sync_needed(ctx: _Context) -> bool:
+    request = ctx.request
+    options = ctx.options
+    if options.is_satellite or request.method != "GET" or request.sec_fetch_dest != "document":
+        return False
+    if ctx.redirect_count != 0 or not request.referrer:
+        return False
+    try:
+        referrer = ClerkUrl.parse(request.referrer)
+    except ValueError:
+        return False
+    if not referrer.host or referrer.origin == request.clerk_url.origin:
+        return False
+    fapi_host = ctx.frontend_api.split("://", 1)[-1].strip("/")
+    known = {fapi_host}
+    if fapi_host.startswith("clerk."):
+        known.add("accounts." + fapi_host[len("clerk.") :])
+    if referrer.host in known:
+        return False
+    return not (ctx.instance_type != "production" and referrer.host.endswith(_KNOWN_DEV_ACCOUNT_PORTALS))
+
+
+class _HandshakeFailed(Exception):
+    """The handshake's session token could not be verified (production falls through)."""
+
+
+def _resolve_handshake(m: _Machine) -> Flow[RequestState]:
+    ctx = m.ctx
+    headers: list[tuple[str, str]] = [
+        ("Access-Control-Allow-Origin", "null"),
+        ("Access-Control-Allow-Credentials", "true"),
+    ]
+    directives: list[str] = []
+    if ctx.handshake_nonce:
+        directives = yield from _handshake_payload(m, ctx.handshake_nonce)
+    elif ctx.handshake_token:
+        payload = yield from m.verifier.verify_handshake_token(ctx.handshake_token, ctx.verify)
+        raw = payload.get("handshake")
+        directives = [d for d in raw if isinstance(d, str)] if isinstance(raw, list) else []
+    session = ""
+    for directive in directives:
+        headers.append(("Set-Cookie", directive))
+        if _cookie_name(directive).startswith(names.SESSION):
+            session = _cookie_value(directive)
+    if ctx.instance_type == "development":
+        clean = ctx.request.clerk_url.with_params(
+            remove=(names.HANDSHAKE, names.HANDSHAKE_HELP_PARAM, names.DEV_BROWSER, names.HANDSHAKE_NONCE)
+        )
+        headers.append(("Location", str(clean)))
+        headers.append(("Cache-Control", "no-store"))
+    if not session:
+        return m.signed_out(AuthErrorReason.SESSION_TOKEN_MISSING, "", headers)
+    try:
+        claims = yield from m.verifier.verify_token(session, ctx.verify)
+    except TokenVerificationError as exc:
+        clock_errors = (TVReason.TOKEN_EXPIRED, TVReason.TOKEN_NOT_ACTIVE_YET, TVReason.TOKEN_IAT_IN_THE_FUTURE)
+        if ctx.instance_type == "development" and exc.reason in clock_errors:
+            _log.warning("authenticate.clock_skew", reason=exc.reason)
+            relaxed = msgspec.structs.replace(ctx.verify, clock_skew_ms=_HANDSHAKE_CLOCK_SKEW_MS)
+            try:
+                claims = yield from m.verifier.verify_token(session, relaxed)
+            except TokenVerificationError as retry:
+                raise _HandshakeFailed(retry.message or "Clerk: Handshake retry failed.") from retry
+            return m.signed_in(session, claims, headers)
+        raise _HandshakeFailed(exc.message or "Clerk: Handshake failed.") from exc
+    return m.signed_in(session, claims, headers)
+
+
+def _handshake_payload(m: _Machine, nonce: str) -> Flow[list[str]]:
+    """``GET /v1/clients/handshake_payload?nonce=…``; failures are logged and yield no directives."""
+    verify = m.ctx.verify
+    assert m.secret_key is not None
+    request = build_request(
+        api_url=verify.api_url,
+        api_version=verify.api_version,
+        secret=m.secret_key,
+        method="GET",
+        path="clients/handshake_payload",
+        query={"nonce": nonce},
+        timeout=m.verifier.config.timeout,
+        user_agent=m.verifier.config.user_agent,
+    )
+    try:
+        response = yield Fetch(request)
+    except TransportError as exc:
+        _log.warning("authenticate.handshake_payload_failed", detail=exc.message)
+        return []
+    if not 200 <= response.status < 300:
+        _log.warning("authenticate.handshake_payload_failed", status=response.status)
+        return []
+    try:
+        body = read_json(response)
+    except ValueError:
+        return []
+    directives = body.get("directives") if isinstance(body, dict) else None
+    return [d for d in directives if isinstance(d, str)] if isinstance(directives, list) else []
+
+
+def _session_error(m: _Machine, error: TokenVerificationError, carrier: str) -> Flow[RequestState]:
+    """The reference's ``handleSessionTokenError``: refresh if eligible, else handshake or signed out."""
+    ctx = m.ctx
+    ctx.load_cookies()  # the header path reads the refresh cookie too, as the reference does
+    request = ctx.request
+    refresh_error: str | None
+    if error.reason == TVReason.TOKEN_EXPIRED and ctx.refresh_cookie and request.method == "GET":
+        refreshed = yield from _attempt_refresh(m, ctx.header_token if carrier == "header" else ctx.session_cookie)
+        if isinstance(refreshed, RequestState):
+            return refreshed
+        refresh_error = refreshed
+    elif request.method != "GET":
+        refresh_error = RefreshError.NON_ELIGIBLE_NON_GET
+    elif not ctx.refresh_cookie:
+        refresh_error = RefreshError.NON_ELIGIBLE_NO_COOKIE
+    else:
+        refresh_error = None
+    error.token_carrier = carrier  # type: ignore[assignment]
+    if error.reason == TVReason.TOKEN_EXPIRED:
+        reason = f"{AuthErrorReason.SESSION_TOKEN_EXPIRED}-refresh-{'null' if refresh_error is None else refresh_error}"
+        return m.maybe_handshake(reason, error.full_message)
+    if error.reason == TVReason.TOKEN_NOT_ACTIVE_YET:
+        return m.maybe_handshake(AuthErrorReason.SESSION_TOKEN_NBF, error.full_message)
+    if error.reason == TVReason.TOKEN_IAT_IN_THE_FUTURE:
+        return m.maybe_handshake(AuthErrorReason.SESSION_TOKEN_IAT_IN_THE_FUTURE, error.full_message)
+    return m.signed_out(error.reason, error.full_message)
+
+
+def _attempt_refresh(m: _Machine, expired: str | None) -> Flow[RequestState | str]:
+    """Server-side refresh through the Backend API; a signed-in state, or the refresh error reason."""
+    ctx = m.ctx
+    refresh = ctx.refresh_cookie
+    if not expired:
+        return RefreshError.MISSING_SESSION_TOKEN
+    if not refresh:
+        return RefreshError.MISSING_REFRESH_TOKEN
+    try:
+        sid = decode_jwt(expired).payload.get("sid")
+    except TokenVerificationError:
+        return RefreshError.DECODE_FAILED
+    if not isinstance(sid, str) or not sid:
+        return RefreshError.MISSING_SID
+    verify = ctx.verify
+    assert m.secret_key is not None
+    request = build_request(
+        api_url=verify.api_url,
+        api_version=verify.api_version,
+        secret=m.secret_key,
+        method="POST",
+        path=f"sessions/{sid}/refresh",
+        query={"suffixed_cookies": "true" if ctx.suffixed else "false"},
+        body={
+            "format": "cookie",
+            "expired_token": expired,
+            "refresh_token": refresh,
+            "request_origin": ctx.request.clerk_url.origin,
+            "request_headers": {name: [value] for name, value in ctx.request.header_items()},
+        },
+        timeout=m.verifier.config.timeout,
+        user_agent=m.verifier.config.user_agent,
+    )
+    try:
+        response = yield Fetch(request)
+    except TransportError:
+        return RefreshError.FETCH_ERROR
+    if not 200 <= response.status < 300:
+        codes = error_from_response(response).codes
+        if not codes:
+            return RefreshError.UNEXPECTED_BAPI_ERROR
+        return RefreshError.FETCH_ERROR if codes[0] == "unexpected_error" else codes[0]
+    try:
+        body = read_json(response)
+    except ValueError:
+        return RefreshError.UNEXPECTED_BAPI_ERROR
+    cookies = body.get("cookies") if isinstance(body, dict) else None
+    if not isinstance(cookies, list) or not cookies:
+        return RefreshError.UNEXPECTED_BAPI_ERROR
+    headers: list[tuple[str, str]] = []
+    session = ""
+    for directive in cookies:
+        if not isinstance(directive, str):
+            continue
+        headers.append(("Set-Cookie", directive))
+        if _cookie_name(directive).startswith(names.SESSION):
+            session = _cookie_value(directive)
+    try:
+        claims = yield from m.verifier.verify_token(session, verify)
+    except TokenVerificationError:
+        return RefreshError.INVALID_SESSION_TOKEN
+    return m.signed_in(session, claims, headers)
+
+
+def session_token_flow(verifier: Verifier, secret: Secret, verify: VerifyOptions) -> TokenFlow:
+    """``get_token(template=…)``: ``POST /v1/sessions/{sid}/tokens[/{template}]`` and return its ``jwt``."""
+
+    def flow(session_id: str, template: str | None, expires_in_seconds: int | None) -> Flow[str]:
+        path = f"sessions/{session_id}/tokens" + (f"/{template}" if template else "")
+        body = {"expires_in_seconds": expires_in_seconds} if expires_in_seconds is not None else None
+        request = build_request(
+            api_url=verify.api_url,
+            api_version=verify.api_version,
+            secret=secret,
+            method="POST",
+            path=path,
+            body=body,
+            timeout=verifier.config.timeout,
+            user_agent=verifier.config.user_agent,
+        )
+        response = yield Fetch(request)
+        if not 200 <= response.status < 300:
+            raise error_from_response(response)
+        body_json = read_json(response)
+        jwt = body_json.get("jwt") if isinstance(body_json, dict) else None
+        if not isinstance(jwt, str):
+            raise ValueError("The Backend API returned no token.")
+        return jwt
+
+    return flow
+
+
+def normalise_accepts_token(value: object) -> str | tuple[str, ...]:
+    """``accepts_token``: one type, ``"any"``, or a list of types (kept as a tuple)."""
+    known = (SESSION_TOKEN, *MACHINE_TYPES)
+    if isinstance(value, str):
+        if value != "any" and value not in known:
+            raise ConfigurationError("invalid-option", f"accepts_token must be 'any' or one of {known}.")
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)) and all(v in known for v in value):
+        return tuple(value)
+    raise ConfigurationError("invalid-option", f"accepts_token must be 'any', one of {known}, or a list of them.")
