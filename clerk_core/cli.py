@@ -129,6 +129,82 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_SECRET_PARAMS = ("__session", "__clerk_db_jwt", "__clerk_handshake", "__clerk_handshake_nonce")
+
+
+def _redact_header(name: str, value: str) -> str:
+    """Response headers carry session tokens (cookies, handshake URLs): show their shape, not their value."""
+    if name.lower() == "set-cookie":
+        pair, _, attributes = value.partition(";")
+        cookie, _, cookie_value = pair.partition("=")
+        shown = f"{cookie.strip()}=<{len(cookie_value.strip())} chars>"
+        return f"{shown};{attributes}" if attributes else shown
+    if name.lower() == "location":
+        from clerk_core.tokens.request import ClerkUrl
+
+        url = ClerkUrl.parse(value)
+        hidden = {k: "<redacted>" for k in _SECRET_PARAMS if url.get(k)}
+        return str(url.with_params(set=hidden)) if hidden else value
+    return value
+
+
+def _parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise _UsageError(f"a header is 'Name: value', got {text!r}")
+    return name.strip(), value.strip()
+
+
+def _cmd_authenticate(args: argparse.Namespace) -> int:
+    from clerk_core import Clerk
+    from clerk_core.errors import ClerkError
+    from clerk_core.tokens.request import ClerkRequest
+    from clerk_core.tokens.state import debug_request_state
+
+    headers = [_parse_header(h) for h in args.header or ()]
+    request = ClerkRequest(args.method, args.url, headers)
+    accepts: Any = args.accepts_token[0] if args.accepts_token and len(args.accepts_token) == 1 else args.accepts_token
+    try:
+        with Clerk(
+            jwt_key=_read_jwt_key(args.jwt_key) if args.jwt_key else None,
+            secret_key=args.secret_key,
+            publishable_key=args.publishable_key,
+            api_url=args.api_url,
+            authorized_parties=args.authorized_parties,
+            domain=args.domain,
+            proxy_url=args.proxy_url,
+            sign_in_url=args.sign_in_url,
+            is_satellite=args.satellite,
+            accepts_token=accepts or "session_token",
+        ) as clerk:
+            state = clerk.authenticate_request(request)
+    except ClerkError as exc:
+        _report_error(exc, as_json=args.json)
+        return EXIT_USAGE
+    auth = state.to_auth()
+    shown_headers = [(name, _redact_header(name, value)) for name, value in state.headers]
+    result: dict[str, Any] = {
+        "status": state.status,
+        "reason": state.reason,
+        "message": state.message,
+        "token_type": state.token_type,
+        "headers": [list(pair) for pair in shown_headers],
+        "auth": None if auth is None else auth.debug(),
+        "debug": debug_request_state(state),
+    }
+    if args.json:
+        _dump(result, sys.stdout)
+    else:
+        print(f"status:  {state.status}")
+        print(f"reason:  {state.reason or '-'}")
+        if state.message:
+            print(f"message: {state.message}")
+        for name, value in shown_headers:
+            print(f"header:  {name}: {value}")
+        print(f"auth:    {json.dumps(result['auth'], default=str)}")
+    return EXIT_OK if state.is_authenticated else EXIT_INVALID
+
+
 def _cmd_plugins(args: argparse.Namespace) -> int:
     from clerk_core import AsyncClerk, Clerk
     from clerk_core._plugins import PROVIDER_HOOKS
@@ -245,6 +321,32 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--clock-skew-ms", metavar="N", type=float, help="allowed clock skew in ms (default: 5000)")
     verify.add_argument("--json", action="store_true", help="print a JSON result object on stdout")
     verify.set_defaults(handler=_cmd_verify)
+
+    auth = commands.add_parser(
+        "authenticate",
+        help="run authenticate_request on a described request and print the state, reason and headers",
+        description=(
+            "Describe a request (URL, method, headers such as Cookie or Authorization) and see what "
+            "authenticate_request decides: the tool to reach for when a redirect loops. Keys come from "
+            "the flags or from CLERK_SECRET_KEY / CLERK_PUBLISHABLE_KEY / CLERK_JWT_KEY. Tokens in the "
+            "printed headers are redacted."
+        ),
+    )
+    auth.add_argument("--url", required=True, help="the full request URL")
+    auth.add_argument("-X", "--method", default="GET", help="HTTP method (default: GET)")
+    auth.add_argument("-H", "--header", action="append", metavar="'NAME: VALUE'", help="a request header (repeatable)")
+    auth.add_argument("--secret-key", metavar="SK", help="instance secret key (default: $CLERK_SECRET_KEY)")
+    auth.add_argument("--publishable-key", metavar="PK", help="publishable key (default: $CLERK_PUBLISHABLE_KEY)")
+    auth.add_argument("--jwt-key", metavar="PATH_OR_PEM", help="PEM public key for networkless verification")
+    auth.add_argument("--api-url", metavar="URL", help="Backend API URL (default: $CLERK_API_URL or Clerk's)")
+    auth.add_argument("--authorized-party", dest="authorized_parties", metavar="P", action="append")
+    auth.add_argument("--domain", help="satellite domain")
+    auth.add_argument("--proxy-url", help="proxy URL")
+    auth.add_argument("--sign-in-url", help="sign-in URL (satellites)")
+    auth.add_argument("--satellite", action="store_true", help="the app is a satellite")
+    auth.add_argument("--accepts-token", action="append", metavar="TYPE", help="accepted token type (repeatable)")
+    auth.add_argument("--json", action="store_true", help="print the state as JSON")
+    auth.set_defaults(handler=_cmd_authenticate)
 
     plugins = commands.add_parser("plugins", help="show which plugin serves each hook")
     plugins.add_argument("--async", dest="use_async", action="store_true", help="resolve for an AsyncClerk")

@@ -381,3 +381,52 @@ def test_importing_the_cli_loads_no_crypto_or_http() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# -- authenticate ----------------------------------------------------------------------------
+
+
+def _authenticate(local: LocalClerk, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "authenticate",
+        "--url",
+        "https://app.example/dashboard",
+        "--publishable-key",
+        local.publishable_key,
+        "--api-url",
+        local.api_url,
+        *extra,
+        env={"CLERK_SECRET_KEY": local.secret_key},
+    )
+
+
+def test_authenticate_signed_in_with_session_cookies(local_clerk: LocalClerk) -> None:
+    session = local_clerk.create_session()
+    cookies = "; ".join(f"{k}={v}" for k, v in local_clerk.session_cookies(session).items()) + "; __clerk_db_jwt=dvb_1"
+    done = _authenticate(local_clerk, "-H", f"Cookie: {cookies}", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["status"], result["reason"], result["auth"]["user_id"]) == ("signed-in", None, "user_2local")
+    assert local_clerk.secret_key not in done.stdout + done.stderr
+    for value in local_clerk.session_cookies(session).values():
+        assert value not in done.stdout  # tokens never printed
+
+
+def test_authenticate_explains_a_handshake_and_redacts_tokens(local_clerk: LocalClerk) -> None:
+    token = local_clerk.session_token()
+    done = _authenticate(
+        local_clerk, "-H", f"Cookie: __session={token}; __clerk_db_jwt=dvb_1", "-H", "Sec-Fetch-Dest: document"
+    )
+    assert done.returncode == 1
+    assert "status:  handshake" in done.stdout
+    assert "reason:  session-token-but-no-client-uat" in done.stdout
+    assert "header:  Location: https://clerk.local.dev/v1/client/handshake?" in done.stdout
+    assert "__clerk_redirect_count=<1 chars>" in done.stdout
+    assert token not in done.stdout
+    assert "dvb_1" not in done.stdout
+
+
+def test_authenticate_rejects_a_malformed_header(local_clerk: LocalClerk) -> None:
+    done = _authenticate(local_clerk, "-H", "no colon here")
+    assert done.returncode == 2
+    assert "Name: value" in done.stderr
