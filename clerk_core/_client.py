@@ -218,6 +218,10 @@ class _ClientBase:
             },
         )
         self._warned_missing_azp = False
+        self._token_flow = self._make_token_flow(self._options)
+
+    def _make_token_flow(self, verify: VerifyOptions) -> Any:
+        return session_token_flow(self._verifier, verify.secret_key, verify) if verify.secret_key else None
 
     def _warn_missing_azp(self) -> None:
         # Once per client: the reference's per-request warning flooded logs (clerk/javascript#8231).
@@ -227,15 +231,15 @@ class _ClientBase:
 
     def _authenticate(self, request: object, given: Mapping[str, Any], runner: Any) -> Flow[RequestState]:
         """The authenticate flow for one request with per-call options applied."""
-        verify_given = {k: v for k, v in given.items() if k not in _REQUEST_OPTIONS and k != "machine_secret_key"}
-        request_given = {k: v for k, v in given.items() if k in _REQUEST_OPTIONS}
-        verify = self._verify_options(verify_given)
-        options = (
-            _authenticate_options(self._request_options, request_given) if request_given else self._request_options
-        )
-        machine_key = given.get("machine_secret_key")
-        machine_secret = Secret(machine_key) if machine_key else self.config.machine_secret_key
-        token_flow = session_token_flow(self._verifier, verify.secret_key, verify) if verify.secret_key else None
+        verify, options, machine_secret = self._options, self._request_options, self.config.machine_secret_key
+        if given:  # per-call options: split them between the verification and the request level
+            verify = self._verify_options(
+                {k: v for k, v in given.items() if k not in _REQUEST_OPTIONS and k != "machine_secret_key"}
+            )
+            options = _authenticate_options(options, {k: v for k, v in given.items() if k in _REQUEST_OPTIONS})
+            machine_key = given.get("machine_secret_key")
+            machine_secret = Secret(machine_key) if machine_key else machine_secret
+        token_flow = self._token_flow if verify is self._options else self._make_token_flow(verify)
         return authenticate_flow(
             self._verifier,
             coerce_request(request),

@@ -10,6 +10,7 @@ performs them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -27,14 +28,15 @@ from ..errors import (
 )
 from ..errors import TokenVerificationErrorReason as TVReason
 from ..jwt import categories
-from ..jwt.decode import decode_jwt
+from ..jwt.decode import Jwt, JwtDecoder, decode_jwt
+from ..jwt.verify import verify_jwt_flow
 from ..options import BAPI_VERSION, VerifyOptions
 from . import cookies as names
 from . import machine
 from .organization_sync import OrganizationMatcher, OrganizationSyncTarget, needs_organization_sync
 from .publishable_key import cookie_suffix, is_development_secret_key, parse_publishable_key, resolve_proxy_url
 from .request import ClerkRequest, ClerkUrl
-from .state import AuthErrorReason, AuthStatus, RequestState, Runner, TokenFlow
+from .state import AuthErrorReason, AuthStatus, RequestState, Runner, StateInfo, TokenFlow
 from .verify import Verifier
 
 __all__ = ["AuthenticateOptions", "authenticate_flow"]
@@ -45,7 +47,9 @@ SESSION_TOKEN: Final = machine.SESSION_TOKEN
 MACHINE_TYPES: Final = (machine.API_KEY, machine.M2M_TOKEN, machine.OAUTH_TOKEN)
 _REDIRECT_LOOP_LIMIT: Final = 3
 _HANDSHAKE_CLOCK_SKEW_MS: Final = 86_400_000.0
-_KNOWN_DEV_ACCOUNT_PORTALS: Final = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
+# Account Portal hosts of development instances, trusted as referrers on non-production instances.
+_LEGACY_DEV_SUFFIXES: Final = (".lcl.dev", ".lclstage.dev", ".lclclerk.com")
+_CURRENT_DEV_SUFFIXES: Final = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
 
 
 class RefreshError:
@@ -63,7 +67,7 @@ class RefreshError:
     UNEXPECTED_BAPI_ERROR: Final = "unexpected-bapi-error"
 
 
-class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True):
+class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
     """Request-level options of ``authenticate_request``, resolved once per client (overridable per call)."""
 
     publishable_key: str | None = None
@@ -82,7 +86,40 @@ class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True):
 class _Context:
     """Everything one request's decision reads, computed up front (the reference's AuthenticateContext)."""
 
-    def __init__(self, request: ClerkRequest, options: AuthenticateOptions, verify: VerifyOptions, now: float) -> None:
+    __slots__ = (
+        "_cookies_ready",
+        "_decoded",
+        "_decoder",
+        "_now",
+        "accepts",
+        "client_uat",
+        "dev_browser",
+        "frontend_api",
+        "handshake_nonce",
+        "handshake_token",
+        "header_token",
+        "instance_type",
+        "options",
+        "original_frontend_api",
+        "proxy_url",
+        "publishable_key",
+        "redirect_count",
+        "refresh_cookie",
+        "request",
+        "session_cookie",
+        "suffix",
+        "suffixed",
+        "verify",
+    )
+
+    def __init__(
+        self,
+        request: ClerkRequest,
+        options: AuthenticateOptions,
+        verify: VerifyOptions,
+        now: float,
+        decoder: JwtDecoder,
+    ) -> None:
         self.request = request
         self.options = options
         self.verify = verify
@@ -90,27 +127,41 @@ class _Context:
         self.accepts = options.accepts_token
         needs_pk = self.accepts not in (machine.M2M_TOKEN, machine.API_KEY)
         self.publishable_key = options.publishable_key or ""
-        self.instance_type = "production"
-        self.frontend_api = ""
-        self.original_frontend_api = ""
-        self.suffix = ""
         self.proxy_url = options.proxy_url or ""
-        if needs_pk or options.publishable_key:
+        if not (needs_pk or options.publishable_key):
+            self.instance_type, self.frontend_api, self.original_frontend_api, self.suffix = "production", "", "", ""
+        else:
             if self.proxy_url:
                 self.proxy_url = resolve_proxy_url(self.proxy_url, request.clerk_url.origin)
-            original = parse_publishable_key(options.publishable_key)
-            parsed = parse_publishable_key(
-                options.publishable_key,
-                domain=options.domain,
-                proxy_url=self.proxy_url or None,
-                is_satellite=options.is_satellite,
+            if not options.publishable_key:
+                parse_publishable_key(options.publishable_key)  # raises the reference's "missing" error
+            self.instance_type, self.frontend_api, self.original_frontend_api, self.suffix = _instance(
+                self.publishable_key, options.domain, self.proxy_url or None, options.is_satellite
             )
-            self.instance_type = parsed.instance_type
-            self.frontend_api = parsed.frontend_api
-            self.original_frontend_api = original.frontend_api
-            self.suffix = cookie_suffix(self.publishable_key)
         self._now = now
+        self._decoder = decoder
+        self._decoded: dict[str, Jwt | None] | None = None
         self._cookies_ready = False
+
+    def decode(self, token: str) -> Jwt | None:
+        """Decode without remembering (the header path decodes its token once anyway)."""
+        try:
+            return self._decoder.decode(token)
+        except TokenVerificationError:
+            return None
+
+    def decoded(self, token: str) -> Jwt | None:
+        """The token decoded once per request (None if it does not decode)."""
+        memo = self._decoded
+        if memo is None:
+            memo = self._decoded = {}
+        if token not in memo:
+            memo[token] = self.decode(token)
+        return memo[token]
+
+    def payload(self, token: str) -> dict[str, Any] | None:
+        jwt = self.decoded(token)
+        return None if jwt is None else jwt.payload
 
     # The cookie view is computed only on the cookie path: header-token requests never pay for it.
     def load_cookies(self) -> None:
@@ -135,6 +186,7 @@ class _Context:
             original_frontend_api=self.original_frontend_api,
             development=self.instance_type == "development",
             now=self._now,
+            payload_of=self.payload,
         )
         self.session_cookie = session_suffixed if self.suffixed else session_plain
         uat = uat_suffixed if self.suffixed else uat_plain
@@ -148,18 +200,37 @@ class _Context:
         self.redirect_count = _int(cookie(names.REDIRECT_COUNT))
         self._cookies_ready = True
 
-    def state_context(self) -> dict[str, Any]:
-        options = self.options
-        return {
-            "publishable_key": self.publishable_key,
-            "proxy_url": self.proxy_url,
-            "is_satellite": options.is_satellite,
-            "domain": options.domain,
-            "sign_in_url": options.sign_in_url,
-            "sign_up_url": options.sign_up_url,
-            "after_sign_in_url": options.after_sign_in_url,
-            "after_sign_up_url": options.after_sign_up_url,
-        }
+    def state_info(self) -> StateInfo:
+        return _state_info(self.options, self.publishable_key, self.proxy_url)
+
+
+@functools.lru_cache(maxsize=64)
+def _state_info(options: AuthenticateOptions, publishable_key: str, proxy_url: str) -> StateInfo:
+    """What every state of these options echoes back; memoised, since it never changes per request."""
+    return StateInfo(
+        publishable_key=publishable_key,
+        proxy_url=proxy_url,
+        is_satellite=options.is_satellite,
+        domain=options.domain or "",
+        sign_in_url=options.sign_in_url or "",
+        sign_up_url=options.sign_up_url or "",
+        after_sign_in_url=options.after_sign_in_url or "",
+        after_sign_up_url=options.after_sign_up_url or "",
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _instance(
+    publishable_key: str, domain: str | None, proxy_url: str | None, is_satellite: bool
+) -> tuple[str, str, str, str]:
+    """Instance type, frontend API (as seen through domain/proxy), original frontend API and cookie suffix.
+
+    Memoised: they depend only on configuration, and hashing the key for the suffix
+    on every request would cost more than verifying the token's claims.
+    """
+    original = parse_publishable_key(publishable_key)
+    parsed = parse_publishable_key(publishable_key, domain=domain, proxy_url=proxy_url, is_satellite=is_satellite)
+    return parsed.instance_type, parsed.frontend_api, original.frontend_api, cookie_suffix(publishable_key)
 
 
 def _int(value: str | None) -> int:
@@ -171,6 +242,8 @@ def _int(value: str | None) -> int:
 
 class _Machine:
     """The flow's helpers, bound to one request (keeps the flow functions short)."""
+
+    __slots__ = ("ctx", "machine_secret_key", "runner", "secret_key", "token_flow", "verifier", "warn_missing_azp")
 
     def __init__(
         self,
@@ -195,18 +268,21 @@ class _Machine:
 
     def _state(self, status: str, **fields: Any) -> RequestState:
         return RequestState(
-            status, context=self.ctx.state_context(), runner=self.runner, token_flow=self.token_flow, **fields
+            status, info=self.ctx.state_info(), runner=self.runner, token_flow=self.token_flow, **fields
         )
 
     def signed_in(self, token: str, claims: dict[str, Any], headers: Sequence[tuple[str, str]] = ()) -> RequestState:
-        return self._state(
+        return RequestState(
             AuthStatus.SIGNED_IN,
             reason=None,
             message=None,
             token=token,
             token_type=SESSION_TOKEN,
-            headers=headers,
+            headers=list(headers),
+            info=self.ctx.state_info(),
             claims=claims,
+            runner=self.runner,
+            token_flow=self.token_flow,
         )
 
     def signed_out(
@@ -279,7 +355,7 @@ class _Machine:
         if any(k.lower() == "location" for k, _ in out):
             out.append(("Cache-Control", "no-store"))
         count = self.ctx.redirect_count
-        if count >= _REDIRECT_LOOP_LIMIT:
+        if count == _REDIRECT_LOOP_LIMIT:  # exactly 3, as the reference (its cookie lives 2 s)
             if reason == AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING:
                 _log.warning("authenticate.satellite_sync_loop")
             else:
@@ -366,7 +442,7 @@ def authenticate_flow(
             "secret-key-missing",
             "Missing Clerk Secret Key or Machine Secret Key. An m2m_token needs one of them.",
         )
-    ctx = _Context(request, options, verify, verifier.clock())
+    ctx = _Context(request, options, verify, verifier.clock(), verifier.decoder)
     if options.is_satellite and accepts != machine.M2M_TOKEN:
         _assert_satellite(ctx, verify.secret_key)
     m = _Machine(
@@ -380,13 +456,24 @@ def authenticate_flow(
     )
     token = ctx.header_token
     if isinstance(accepts, tuple):
-        kind = (machine.machine_token_type(token) or SESSION_TOKEN) if token else SESSION_TOKEN
+        kind = (_token_type(ctx, token) or SESSION_TOKEN) if token else SESSION_TOKEN
         if kind not in accepts:
             return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH, token_type=None)
     if token:
         if accepts == "any" or isinstance(accepts, tuple):
             return (yield from _any_token(m, token))
         if accepts == SESSION_TOKEN:
+            # The hot path, written inline: one generator frame above the verify flow.
+            jwt = None if machine.prefix_type(token) is not None else ctx.decode(token)
+            if jwt is not None and not _not_a_session_token(jwt):
+                try:
+                    key = verifier.session_key(jwt, verify)
+                    claims = yield from verify_jwt_flow(
+                        jwt, verify, key=key, algorithms=verifier.algorithms, now=verifier.clock
+                    )
+                except TokenVerificationError as exc:
+                    return (yield from _session_error(m, exc, "header"))
+                return m.signed_in(token, claims)
             return (yield from _header_session(m, token))
         return (yield from _machine_token(m, token, accepts))
     if accepts in MACHINE_TYPES:
@@ -417,31 +504,47 @@ def _assert_satellite(ctx: _Context, secret_key: Secret | None) -> None:
         )
 
 
-def _is_machine_jwt_or_other_category(token: str) -> bool:
-    try:
-        jwt = decode_jwt(token)
-    except TokenVerificationError:
-        return False
-    sub = jwt.payload.get("sub")
-    if isinstance(sub, str) and sub.startswith(machine.M2M_SUBJECT_PREFIX):
-        return True
-    if jwt.header.get("typ") in machine.OAUTH_ACCESS_TOKEN_TYPES:
-        return True
-    return categories.is_non_session_category(jwt.header.get("cat"))
+def _not_a_session_token(jwt: Jwt) -> bool:
+    """A machine JWT, or a JWT of another category (a template token, SEC-340)."""
+    return machine.jwt_type(jwt.header, jwt.payload) is not None or categories.is_non_session_category(
+        jwt.header.get("cat")
+    )
+
+
+def _token_type(ctx: _Context, token: str) -> str | None:
+    """The machine type of a header token, decoding it at most once per request."""
+    kind = machine.prefix_type(token)
+    if kind is not None or not machine.is_jwt_format(token):
+        return kind
+    jwt = ctx.decoded(token)
+    return None if jwt is None else machine.jwt_type(jwt.header, jwt.payload)
 
 
 def _header_session(m: _Machine, token: str) -> Flow[RequestState]:
-    if machine.is_machine_token(token) or _is_machine_jwt_or_other_category(token):
+    if machine.prefix_type(token) is not None:
+        return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
+    jwt = m.ctx.decoded(token)
+    if jwt is None:
+        return (yield from _session_error(m, _decode_error(m, token), "header"))
+    if _not_a_session_token(jwt):
         return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
     try:
-        claims = yield from m.verifier.verify_token(token, m.ctx.verify)
+        claims = yield from m.verifier.verify_decoded(jwt, m.ctx.verify)
     except TokenVerificationError as exc:
         return (yield from _session_error(m, exc, "header"))
     return m.signed_in(token, claims)
 
 
+def _decode_error(m: _Machine, token: str) -> TokenVerificationError:
+    try:
+        m.verifier.decoder.decode(token)
+    except TokenVerificationError as exc:
+        return exc
+    raise AssertionError("the token decoded on the second attempt")  # pragma: no cover
+
+
 def _any_token(m: _Machine, token: str) -> Flow[RequestState]:
-    kind = machine.machine_token_type(token)
+    kind = _token_type(m.ctx, token)
     if kind is not None:
         return (yield from _verify_machine(m, token, kind))
     try:
@@ -452,7 +555,7 @@ def _any_token(m: _Machine, token: str) -> Flow[RequestState]:
 
 
 def _machine_token(m: _Machine, token: str, accepts: str) -> Flow[RequestState]:
-    kind = machine.machine_token_type(token)
+    kind = _token_type(m.ctx, token)
     if kind != accepts:
         return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH, token_type=accepts)
     return (yield from _verify_machine(m, token, kind))
@@ -464,7 +567,7 @@ def _verify_machine(m: _Machine, token: str, kind: str) -> Flow[RequestState]:
     except MachineTokenVerificationError as exc:
         return m.signed_out(exc.code, exc.message, token_type=kind)
     return m._state(
-        AuthStatus.SIGNED_IN, reason=None, message=None, token=token, token_type=kind, headers=(), machine=data
+        AuthStatus.SIGNED_IN, reason=None, message=None, token=token, token_type=kind, headers=[], machine=data
     )
 
 
@@ -531,17 +634,16 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
 
     token = ctx.session_cookie
     assert token is not None
-    try:
-        decoded = decode_jwt(token)
-    except TokenVerificationError as exc:
-        return (yield from _session_error(m, exc, "cookie"))
-    if _is_machine_jwt_or_other_category(token):
+    decoded = ctx.decoded(token)
+    if decoded is None:
+        return (yield from _session_error(m, _decode_error(m, token), "cookie"))
+    if _not_a_session_token(decoded):
         return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
     iat = decoded.payload.get("iat")
     if isinstance(iat, (int, float)) and not isinstance(iat, bool) and iat < ctx.client_uat:
         return m.maybe_handshake(AuthErrorReason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT)
     try:
-        claims = yield from m.verifier.verify_token(token, ctx.verify)
+        claims = yield from m.verifier.verify_decoded(decoded, ctx.verify)
     except TokenVerificationError as exc:
         return (yield from _session_error(m, exc, "cookie"))
     if not claims.get("azp"):
@@ -590,7 +692,15 @@ def _cross_origin_sync_needed(ctx: _Context) -> bool:
         known.add("accounts." + fapi_host[len("clerk.") :])
     if referrer.host in known:
         return False
-    return not (ctx.instance_type != "production" and referrer.host.endswith(_KNOWN_DEV_ACCOUNT_PORTALS))
+    return not (ctx.instance_type != "production" and _is_dev_accounts_portal(referrer.host))
+
+
+def _is_dev_accounts_portal(host: str) -> bool:
+    """``accounts.<x>.lcl.dev``-style legacy portals, or ``<x>.accounts.dev`` but not another
+    instance's Frontend API (``<x>.clerk.accounts.dev``)."""
+    if host.startswith("accounts.") and host.endswith(_LEGACY_DEV_SUFFIXES):
+        return True
+    return any(host.endswith(suffix) and not host.endswith(".clerk" + suffix) for suffix in _CURRENT_DEV_SUFFIXES)
 
 
 class _HandshakeFailed(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from ..errors import TokenVerificationError
@@ -238,6 +239,7 @@ def uses_suffixed_cookies(
     original_frontend_api: str,
     development: bool,
     now: float,
+    payload_of: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> bool:
     """Whether to read ``__session``/``__client_uat`` from their suffixed twins.
 
@@ -265,7 +267,8 @@ def uses_suffixed_cookies(
     uat = uat_plain or None
     uat_sfx = uat_suffixed or None
 
-    plain = _payload(session)
+    decode = payload_of or _payload
+    plain = decode(session) if session else None
     if session:
         if plain is None or not _js_truthy(plain.get("iss", _MISSING)):
             return False
@@ -273,7 +276,7 @@ def uses_suffixed_cookies(
             return True
     if not uat_sfx and not session_sfx:
         return False
-    sfx = _payload(session_sfx)
+    sfx = decode(session_sfx) if session_sfx else None
     if uat_sfx != "0" and uat != "0" and _js_greater(_iat(plain), _iat(sfx)):
         return False
     if uat_sfx == "0" and uat != "0":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, Final
 
 from ..api.models import M2MToken, OAuthAccessToken
@@ -24,9 +25,11 @@ __all__ = [
     "SESSION_TOKEN",
     "is_jwt_format",
     "is_machine_token",
+    "jwt_type",
     "m2m_from_jwt_payload",
     "machine_token_type",
     "oauth_from_jwt_payload",
+    "prefix_type",
 ]
 
 SESSION_TOKEN: Final = "session_token"
@@ -59,28 +62,38 @@ def _decoded(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     return jwt.header, jwt.payload
 
 
-def _is_m2m_jwt(header: dict[str, Any], payload: dict[str, Any]) -> bool:
+def _is_m2m_jwt(header: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
     sub = payload.get("sub")
     return isinstance(sub, str) and sub.startswith(M2M_SUBJECT_PREFIX)
 
 
-def machine_token_type(token: str) -> str | None:
-    """``m2m_token``, ``oauth_token``, ``api_key``, or None for anything else (a session token)."""
+def prefix_type(token: str) -> str | None:
+    """The type of an opaque machine token by its prefix, or None."""
     if token.startswith(M2M_TOKEN_PREFIX):
         return M2M_TOKEN
     if token.startswith(OAUTH_TOKEN_PREFIX):
         return OAUTH_TOKEN
     if token.startswith(API_KEY_PREFIX):
         return API_KEY
-    decoded = _decoded(token)
-    if decoded is None:
-        return None
-    header, payload = decoded
+    return None
+
+
+def jwt_type(header: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
+    """The machine type of a decoded JWT (M2M by ``sub``, OAuth by ``typ``), or None for a session-like JWT."""
     if _is_m2m_jwt(header, payload):
         return M2M_TOKEN
     if header.get("typ") in OAUTH_ACCESS_TOKEN_TYPES:
         return OAUTH_TOKEN
     return None
+
+
+def machine_token_type(token: str) -> str | None:
+    """``m2m_token``, ``oauth_token``, ``api_key``, or None for anything else (a session token)."""
+    kind = prefix_type(token)
+    if kind is not None:
+        return kind
+    decoded = _decoded(token)
+    return None if decoded is None else jwt_type(*decoded)
 
 
 def is_machine_token(token: str) -> bool:

@@ -12,8 +12,10 @@ Auth objects made by an :class:`~clerk_core.AsyncClerk` return awaitables from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, Final
+
+import msgspec
 
 from .._flow import Flow
 from ..api.models import APIKey, M2MToken, MachineToken, OAuthAccessToken
@@ -27,6 +29,7 @@ __all__ = [
     "MachineAuth",
     "RequestState",
     "SessionAuth",
+    "StateInfo",
     "debug_request_state",
 ]
 
@@ -233,8 +236,35 @@ class InvalidTokenAuth:
 AuthObject = SessionAuth | MachineAuth | InvalidTokenAuth
 
 
+class StateInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """The configuration a state echoes back (the same for every request of a client)."""
+
+    publishable_key: str = ""
+    proxy_url: str = ""
+    is_satellite: bool = False
+    domain: str = ""
+    sign_in_url: str = ""
+    sign_up_url: str = ""
+    after_sign_in_url: str = ""
+    after_sign_up_url: str = ""
+
+
 class RequestState:
     """The outcome of ``authenticate_request``: status, reason, headers to send, and ``to_auth()``."""
+
+    __slots__ = (
+        "_claims",
+        "_info",
+        "_machine",
+        "_runner",
+        "_token_flow",
+        "headers",
+        "message",
+        "reason",
+        "status",
+        "token",
+        "token_type",
+    )
 
     def __init__(
         self,
@@ -244,8 +274,8 @@ class RequestState:
         message: str | None,
         token: str | None,
         token_type: str | None,
-        headers: Sequence[tuple[str, str]],
-        context: Mapping[str, Any],
+        headers: list[tuple[str, str]],
+        info: StateInfo,
         claims: Mapping[str, Any] | None = None,
         machine: MachineToken | None = None,
         runner: Runner | None = None,
@@ -256,19 +286,22 @@ class RequestState:
         self.message = message
         self.token = token
         self.token_type = token_type
-        self.headers: list[tuple[str, str]] = list(headers)
-        self.publishable_key: str = context.get("publishable_key") or ""
-        self.proxy_url: str = context.get("proxy_url") or ""
-        self.is_satellite: bool = bool(context.get("is_satellite"))
-        self.domain: str = context.get("domain") or ""
-        self.sign_in_url: str = context.get("sign_in_url") or ""
-        self.sign_up_url: str = context.get("sign_up_url") or ""
-        self.after_sign_in_url: str = context.get("after_sign_in_url") or ""
-        self.after_sign_up_url: str = context.get("after_sign_up_url") or ""
+        #: Response headers to send, in order; ``Set-Cookie`` may repeat.
+        self.headers = headers
+        self._info = info
         self._claims = claims
         self._machine = machine
         self._runner = runner
         self._token_flow = token_flow
+
+    publishable_key = property(lambda self: self._info.publishable_key, doc="The publishable key in use.")
+    proxy_url = property(lambda self: self._info.proxy_url, doc="The proxy URL, resolved against the request.")
+    is_satellite = property(lambda self: self._info.is_satellite, doc="Whether the app is a satellite.")
+    domain = property(lambda self: self._info.domain, doc="The satellite domain.")
+    sign_in_url = property(lambda self: self._info.sign_in_url, doc="The sign-in URL option.")
+    sign_up_url = property(lambda self: self._info.sign_up_url, doc="The sign-up URL option.")
+    after_sign_in_url = property(lambda self: self._info.after_sign_in_url, doc="After-sign-in URL option.")
+    after_sign_up_url = property(lambda self: self._info.after_sign_up_url, doc="After-sign-up URL option.")
 
     @property
     def is_authenticated(self) -> bool:

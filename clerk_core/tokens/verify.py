@@ -72,20 +72,27 @@ class Verifier:
         self.clock = clock
         self.decoder = JwtDecoder(b64)
         self.keys = KeyResolver(config, jwks_cache, clock)
-        self._algorithms = config.algorithms
+        self.algorithms = config.algorithms
         self._explicit: dict[tuple[Any, ...], object] = {}
 
     # -- session tokens ----------------------------------------------------------------------
 
     def verify_token(self, token: object, options: VerifyOptions) -> Flow[dict[str, Any]]:
         """The reference's ``verifyToken``: decode, refuse M2M tokens, resolve the key, verify."""
-        jwt = self.decoder.decode(token)
+        return self.verify_decoded(self.decoder.decode(token), options)
+
+    def verify_decoded(self, jwt: Jwt, options: VerifyOptions) -> Flow[dict[str, Any]]:
+        """``verify_token`` for a token already decoded (with this verifier's decoder)."""
+        key = self.session_key(jwt, options)
+        return (yield from verify_jwt_flow(jwt, options, key=key, algorithms=self.algorithms, now=self.clock))
+
+    def session_key(self, jwt: Jwt, options: VerifyOptions) -> KeySource:
+        """The key source for a session token; an M2M token is refused before any key work."""
         if jwt.header.get("cat") == categories.M2M_TOKEN:
             raise TokenVerificationError(
                 Reason.TOKEN_INVALID, "Invalid session token category.", action=Action.ENSURE_CLERK_JWT
             )
-        key = self.keys.key_source(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
-        return (yield from verify_jwt_flow(jwt, options, key=key, algorithms=self._algorithms, now=self.clock))
+        return self.keys.key_source(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
 
     def load_jwks(self, options: VerifyOptions) -> Flow[dict[str, dict[str, Any]]]:
         """The instance's JWKS by ``kid`` (from the cache while fresh)."""
@@ -111,17 +118,17 @@ class Verifier:
             source = self.explicit_key(key)
         except ValueError as exc:
             source = _FailingKey(exc)
-        return (yield from verify_jwt_flow(jwt, options, key=source, algorithms=self._algorithms, now=self.clock))
+        return (yield from verify_jwt_flow(jwt, options, key=source, algorithms=self.algorithms, now=self.clock))
 
     def has_valid_signature(self, jwt: Jwt | str, key: Mapping[str, Any] | str) -> Flow[bool]:
         """The reference's ``hasValidSignature``: True/False, or ``token-invalid-signature`` if the key fails."""
         if not isinstance(jwt, Jwt):
             jwt = self.decoder.decode(jwt)
         alg = jwt.header.get("alg", MISSING)
-        if alg not in self._algorithms:
+        if alg not in self.algorithms:
             raise TokenVerificationError(
                 Reason.TOKEN_INVALID_ALGORITHM,
-                f"Unsupported algorithm {alg}, expected one of {','.join(self._algorithms)}.",
+                f"Unsupported algorithm {alg}, expected one of {','.join(self.algorithms)}.",
             )
         try:
             handle = yield from key_handle(self.explicit_key(key), alg)
@@ -139,7 +146,7 @@ class Verifier:
         jwt = self.decoder.decode(token)
         header = jwt.header
         check_header_type(header.get("typ", MISSING), None)
-        alg = check_algorithm(header.get("alg", MISSING), self._algorithms)
+        alg = check_algorithm(header.get("alg", MISSING), self.algorithms)
         if categories.is_non_session_category(header.get("cat")):
             # Checked before any key work: a template or M2M token must never set cookies.
             raise TokenVerificationError(
@@ -223,7 +230,7 @@ class Verifier:
     def _machine_verify(self, jwt: Jwt, options: VerifyOptions, kind: str) -> Flow[dict[str, Any]]:
         try:
             key = self.keys.key_source(jwt.header.get("kid"), options, failed_to_resolve=_FAILED_TO_RESOLVE)
-            return (yield from verify_jwt_flow(jwt, options, key=key, algorithms=self._algorithms, now=self.clock))
+            return (yield from verify_jwt_flow(jwt, options, key=key, algorithms=self.algorithms, now=self.clock))
         except TokenVerificationError as exc:
             raise MachineTokenVerificationError(Code.TOKEN_VERIFICATION_FAILED, exc.message, token_type=kind) from exc
 
