@@ -24,6 +24,7 @@ from .options import ClientConfig, VerifyOptions, resolve_client_config
 from .providers import Flavor
 from .tokens.authenticate import AuthenticateOptions, authenticate_flow, normalise_accepts_token, session_token_flow
 from .tokens.organization_sync import OrganizationSyncOptions, compile_organization_sync
+from .tokens.publishable_key import auto_proxy_url
 from .tokens.request import ClerkRequest
 from .tokens.state import RequestState
 from .tokens.verify import Verifier
@@ -217,6 +218,12 @@ class _ClientBase:
                 "accepts_token": accepts_token,
             },
         )
+        if not proxy_url:  # Vercel production deployments proxy the Frontend API themselves
+            auto = auto_proxy_url(
+                self._request_options.publishable_key or "", proxy_url=None, domain=domain, environ=env
+            )
+            if auto:
+                self._request_options = msgspec.structs.replace(self._request_options, proxy_url=auto)
         self._warned_missing_azp = False
         self._token_flow = self._make_token_flow(self._options)
 

@@ -458,7 +458,17 @@ def authenticate_flow(
     if isinstance(accepts, tuple):
         kind = (_token_type(ctx, token) or SESSION_TOKEN) if token else SESSION_TOKEN
         if kind not in accepts:
-            return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH, token_type=None)
+            # The reference's signedOutInvalidToken(): no instance context is echoed back.
+            return RequestState(
+                AuthStatus.SIGNED_OUT,
+                reason=AuthErrorReason.TOKEN_TYPE_MISMATCH,
+                message="",
+                token=None,
+                token_type=None,
+                headers=_with_debug_headers((), AuthStatus.SIGNED_OUT, AuthErrorReason.TOKEN_TYPE_MISMATCH, ""),
+                info=StateInfo(),
+                runner=runner,
+            )
     if token:
         if accepts == "any" or isinstance(accepts, tuple):
             return (yield from _any_token(m, token))
@@ -565,7 +575,7 @@ def _verify_machine(m: _Machine, token: str, kind: str) -> Flow[RequestState]:
     try:
         data = yield from m.verifier.verify_machine_token(token, m.ctx.verify, m.machine_secret_key)
     except MachineTokenVerificationError as exc:
-        return m.signed_out(exc.code, exc.message, token_type=kind)
+        return m.signed_out(exc.code, exc.full_message, token_type=kind)
     return m._state(
         AuthStatus.SIGNED_IN, reason=None, message=None, token=token, token_type=kind, headers=[], machine=data
     )

@@ -118,10 +118,10 @@ class SessionAuth:
         Signed out: None. From an async client the result is an awaitable.
         """
         if self._runner is None:
-            return self._token if self.is_authenticated and template is None else None
+            return self._token if self.is_authenticated and template is None and expires_in_seconds is None else None
         if not self.is_authenticated:
             return self._runner(_value(None))
-        if template is None:
+        if template is None and expires_in_seconds is None:
             return self._runner(_value(self._token))
         assert self._token_flow is not None
         assert self.session_id is not None
