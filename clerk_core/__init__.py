@@ -8,9 +8,14 @@ through its JWKS with the secret key::
     clerk = Clerk(jwt_key=PEM)              # or Clerk(secret_key="sk_live_...")
     claims = clerk.verify_token(token)      # raises TokenVerificationError(reason=...)
 
+Authenticate any HTTP request (ASGI scope, WSGI environ, or request object)::
+
+    state = clerk.authenticate_request(request)   # signed-in | signed-out | handshake
+    auth = state.to_auth()
+
 The module-level functions use a shared client configured from the
-environment (``CLERK_JWT_KEY``, ``CLERK_SECRET_KEY``, ``CLERK_API_URL``,
-``CLERK_API_VERSION``) and accept the same per-call keyword options.
+environment (``CLERK_JWT_KEY``, ``CLERK_SECRET_KEY``, ``CLERK_PUBLISHABLE_KEY``,
+``CLERK_API_URL``, ``CLERK_API_VERSION``) and accept the same per-call keyword options.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncClerk, Clerk, JwtOptions, VerifyTokenOptions
+from ._client import AsyncClerk, AuthenticateRequestOptions, Clerk, JwtOptions, VerifyTokenOptions
 from ._secret import Secret
 from ._version import __version__
 from .api.models import APIKey, M2MToken, MachineToken, OAuthAccessToken
@@ -34,6 +39,18 @@ from .errors import (
 from .jwt.decode import Jwt, RawJwt
 from .jwt.decode import decode_jwt as _decode_jwt
 from .providers import HttpRequest, HttpResponse, Runtime
+from .tokens.authorization import check_authorization
+from .tokens.private_data import strip_private_data
+from .tokens.request import ClerkRequest
+from .tokens.state import (
+    AuthErrorReason,
+    AuthStatus,
+    InvalidTokenAuth,
+    MachineAuth,
+    RequestState,
+    SessionAuth,
+    debug_request_state,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -42,27 +59,39 @@ __all__ = [
     "APIKey",
     "APIResponseError",
     "AsyncClerk",
+    "AuthErrorReason",
+    "AuthStatus",
+    "AuthenticateRequestOptions",
     "Clerk",
     "ClerkError",
+    "ClerkRequest",
     "ConfigurationError",
     "HttpRequest",
     "HttpResponse",
+    "InvalidTokenAuth",
     "Jwt",
     "JwtOptions",
     "M2MToken",
+    "MachineAuth",
     "MachineToken",
     "MachineTokenVerificationError",
     "OAuthAccessToken",
     "PluginError",
     "RawJwt",
+    "RequestState",
     "Runtime",
     "Secret",
+    "SessionAuth",
     "TokenVerificationError",
     "TokenVerificationErrorReason",
     "VerifyTokenOptions",
     "__version__",
+    "authenticate_request",
+    "check_authorization",
+    "debug_request_state",
     "decode_jwt",
     "has_valid_signature",
+    "strip_private_data",
     "verify_jwt",
     "verify_token",
 ]
@@ -96,3 +125,10 @@ def has_valid_signature(jwt: Jwt | str, key: Mapping[str, Any] | str) -> bool:
     from ._default import default_client
 
     return default_client().has_valid_signature(jwt, key)
+
+
+def authenticate_request(request: object, **options: Unpack[AuthenticateRequestOptions]) -> RequestState:
+    """Authenticate an HTTP request with the default plugin set; see :meth:`Clerk.authenticate_request`."""
+    from ._default import default_client
+
+    return default_client().authenticate_request(request, **options)

@@ -20,6 +20,7 @@ __all__ = ["default_client"]
 _WATCHED: Final = (
     "CLERK_SECRET_KEY",
     "CLERK_JWT_KEY",
+    "CLERK_PUBLISHABLE_KEY",
     "CLERK_MACHINE_SECRET_KEY",
     "CLERK_API_URL",
     "CLERK_API_VERSION",
