@@ -39,18 +39,50 @@ from .errors import (
 from .jwt.decode import Jwt, RawJwt
 from .jwt.decode import decode_jwt as _decode_jwt
 from .providers import HttpRequest, HttpResponse, Runtime
-from .tokens.authorization import check_authorization
-from .tokens.private_data import strip_private_data
-from .tokens.request import ClerkRequest
-from .tokens.state import (
-    AuthErrorReason,
-    AuthStatus,
-    InvalidTokenAuth,
-    MachineAuth,
-    RequestState,
-    SessionAuth,
-    debug_request_state,
-)
+
+if TYPE_CHECKING:
+    from .tokens.authorization import check_authorization
+    from .tokens.private_data import strip_private_data
+    from .tokens.request import ClerkRequest
+    from .tokens.state import (
+        AuthErrorReason,
+        AuthStatus,
+        InvalidTokenAuth,
+        MachineAuth,
+        RequestState,
+        SessionAuth,
+        debug_request_state,
+    )
+
+# Request authentication is imported on first use: token verification alone never loads it.
+_LAZY = {
+    "AuthErrorReason": "tokens.state",
+    "AuthStatus": "tokens.state",
+    "ClerkRequest": "tokens.request",
+    "InvalidTokenAuth": "tokens.state",
+    "MachineAuth": "tokens.state",
+    "RequestState": "tokens.state",
+    "SessionAuth": "tokens.state",
+    "check_authorization": "tokens.authorization",
+    "debug_request_state": "tokens.state",
+    "strip_private_data": "tokens.private_data",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'clerk_core' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

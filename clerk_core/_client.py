@@ -10,46 +10,44 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
-
-import msgspec
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict
 
 from ._flow import Engine, Flow, run_async, run_sync
-from ._log import get_logger
 from ._plugins import PluginHost, Providers, current_runtime, missing_transport_message
 from ._secret import Secret
 from .api.models import MachineToken
 from .jwt.decode import Jwt, decode_jwt
 from .options import ClientConfig, VerifyOptions, resolve_client_config
 from .providers import Flavor
-from .tokens.authenticate import AuthenticateOptions, authenticate_flow, normalise_accepts_token, session_token_flow
-from .tokens.organization_sync import OrganizationSyncOptions, compile_organization_sync
-from .tokens.publishable_key import auto_proxy_url
-from .tokens.request import ClerkRequest
-from .tokens.state import RequestState
 from .tokens.verify import Verifier
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-_log = get_logger("authenticate")
-
-__all__ = ["AsyncClerk", "AuthenticateRequestOptions", "Clerk", "JwtOptions", "VerifyTokenOptions"]
+    from ._requests import RequestAuthenticator
+    from .tokens.organization_sync import OrganizationSyncOptions
+    from .tokens.state import RequestState
 
 #: Options of authenticate_request that are not verification options.
-_REQUEST_OPTIONS = (
-    "publishable_key",
-    "domain",
-    "is_satellite",
-    "proxy_url",
-    "sign_in_url",
-    "sign_up_url",
-    "after_sign_in_url",
-    "after_sign_up_url",
-    "satellite_auto_sync",
-    "organization_sync_options",
-    "accepts_token",
+REQUEST_OPTIONS: Final = frozenset(
+    {
+        "publishable_key",
+        "domain",
+        "is_satellite",
+        "proxy_url",
+        "sign_in_url",
+        "sign_up_url",
+        "after_sign_in_url",
+        "after_sign_up_url",
+        "satellite_auto_sync",
+        "organization_sync_options",
+        "accepts_token",
+        "machine_secret_key",
+    }
 )
+
+
+__all__ = ["AsyncClerk", "AuthenticateRequestOptions", "Clerk", "JwtOptions", "VerifyTokenOptions"]
 
 
 class JwtOptions(TypedDict, total=False):
@@ -87,44 +85,6 @@ class AuthenticateRequestOptions(VerifyTokenOptions, total=False):
     satellite_auto_sync: bool | None
     organization_sync_options: Mapping[str, Sequence[str]] | OrganizationSyncOptions | None
     accepts_token: str | Sequence[str] | None
-
-
-def coerce_request(request: object) -> ClerkRequest:
-    """A ClerkRequest from what a framework hands over: an ASGI scope, a WSGI environ, or a request object."""
-    if isinstance(request, ClerkRequest):
-        return request
-    if isinstance(request, Mapping):
-        if request.get("type") in ("http", "websocket"):
-            return ClerkRequest.from_asgi(request)
-        if "REQUEST_METHOD" in request:
-            return ClerkRequest.from_wsgi(request)
-    return ClerkRequest.from_object(request)
-
-
-def _organization_sync(value: object) -> OrganizationSyncOptions | None:
-    if value is None or isinstance(value, OrganizationSyncOptions):
-        return value
-    if isinstance(value, Mapping):
-        return OrganizationSyncOptions(
-            organization_patterns=tuple(value.get("organization_patterns", ())),
-            personal_account_patterns=tuple(value.get("personal_account_patterns", ())),
-        )
-    raise TypeError("organization_sync_options must be a mapping or OrganizationSyncOptions")
-
-
-def _authenticate_options(base: AuthenticateOptions, given: Mapping[str, Any]) -> AuthenticateOptions:
-    changes: dict[str, Any] = {}
-    for name, value in given.items():
-        if value is None:
-            continue
-        if name == "accepts_token":
-            changes[name] = normalise_accepts_token(value)
-        elif name == "organization_sync_options":
-            sync = _organization_sync(value)
-            changes["organization_sync"] = compile_organization_sync(sync) if sync else None
-        else:
-            changes[name] = value
-    return msgspec.structs.replace(base, **changes) if changes else base
 
 
 class _ClientBase:
@@ -202,61 +162,40 @@ class _ClientBase:
             header_type=header_type,
         )
         env = os.environ if environ is None else environ
-        self._request_options = _authenticate_options(
-            AuthenticateOptions(),
-            {
-                "publishable_key": publishable_key or env.get("CLERK_PUBLISHABLE_KEY") or None,
-                "domain": domain,
-                "is_satellite": is_satellite,
-                "proxy_url": proxy_url,
-                "sign_in_url": sign_in_url,
-                "sign_up_url": sign_up_url,
-                "after_sign_in_url": after_sign_in_url,
-                "after_sign_up_url": after_sign_up_url,
-                "satellite_auto_sync": satellite_auto_sync,
-                "organization_sync_options": organization_sync_options,
-                "accepts_token": accepts_token,
-            },
-        )
-        if not proxy_url:  # Vercel production deployments proxy the Frontend API themselves
-            auto = auto_proxy_url(
-                self._request_options.publishable_key or "", proxy_url=None, domain=domain, environ=env
+        # Request-level options are resolved on the first authenticate_request: a program that
+        # only verifies tokens never imports the request machinery (cold start).
+        self._request_args: dict[str, Any] = {
+            "publishable_key": publishable_key or env.get("CLERK_PUBLISHABLE_KEY") or None,
+            "domain": domain,
+            "is_satellite": is_satellite,
+            "proxy_url": proxy_url,
+            "sign_in_url": sign_in_url,
+            "sign_up_url": sign_up_url,
+            "after_sign_in_url": after_sign_in_url,
+            "after_sign_up_url": after_sign_up_url,
+            "satellite_auto_sync": satellite_auto_sync,
+            "organization_sync_options": organization_sync_options,
+            "accepts_token": accepts_token,
+        }
+        self._environ = env
+        self._requests: RequestAuthenticator | None = None
+
+    def _request_authenticator(self) -> RequestAuthenticator:
+        if self._requests is None:
+            from ._requests import RequestAuthenticator
+
+            self._requests = RequestAuthenticator(
+                self._verifier, self._options, self.config.machine_secret_key, self._request_args, self._environ
             )
-            if auto:
-                self._request_options = msgspec.structs.replace(self._request_options, proxy_url=auto)
-        self._warned_missing_azp = False
-        self._token_flow = self._make_token_flow(self._options)
-
-    def _make_token_flow(self, verify: VerifyOptions) -> Any:
-        return session_token_flow(self._verifier, verify.secret_key, verify) if verify.secret_key else None
-
-    def _warn_missing_azp(self) -> None:
-        # Once per client: the reference's per-request warning flooded logs (clerk/javascript#8231).
-        if not self._warned_missing_azp:
-            self._warned_missing_azp = True
-            _log.warning("authenticate.session_cookie_without_azp")
+        return self._requests
 
     def _authenticate(self, request: object, given: Mapping[str, Any], runner: Any) -> Flow[RequestState]:
         """The authenticate flow for one request with per-call options applied."""
-        verify, options, machine_secret = self._options, self._request_options, self.config.machine_secret_key
-        if given:  # per-call options: split them between the verification and the request level
-            verify = self._verify_options(
-                {k: v for k, v in given.items() if k not in _REQUEST_OPTIONS and k != "machine_secret_key"}
-            )
-            options = _authenticate_options(options, {k: v for k, v in given.items() if k in _REQUEST_OPTIONS})
-            machine_key = given.get("machine_secret_key")
-            machine_secret = Secret(machine_key) if machine_key else machine_secret
-        token_flow = self._token_flow if verify is self._options else self._make_token_flow(verify)
-        return authenticate_flow(
-            self._verifier,
-            coerce_request(request),
-            verify,
-            options,
-            machine_secret_key=machine_secret,
-            runner=runner,
-            token_flow=token_flow,
-            warn_missing_azp=self._warn_missing_azp,
-        )
+        authenticator = self._request_authenticator()
+        verify = self._options
+        if given:
+            verify = self._verify_options({k: v for k, v in given.items() if k not in REQUEST_OPTIONS})
+        return authenticator.flow(request, given, verify, runner)
 
     def _verify_options(self, given: Mapping[str, Any]) -> VerifyOptions:
         return self._options.override(**given) if given else self._options
