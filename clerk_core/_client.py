@@ -191,10 +191,10 @@ class _ClientBase:
 
     def _authenticate(self, request: object, given: Mapping[str, Any], runner: Any) -> Flow[RequestState]:
         """The authenticate flow for one request with per-call options applied."""
-        authenticator = self._request_authenticator()
-        verify = self._options
-        if given:
-            verify = self._verify_options({k: v for k, v in given.items() if k not in REQUEST_OPTIONS})
+        authenticator = self._requests or self._request_authenticator()
+        if not given:
+            return authenticator.flow(request, given, self._options, runner)
+        verify = self._verify_options({k: v for k, v in given.items() if k not in REQUEST_OPTIONS})
         return authenticator.flow(request, given, verify, runner)
 
     def _verify_options(self, given: Mapping[str, Any]) -> VerifyOptions:

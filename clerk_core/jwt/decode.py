@@ -119,6 +119,13 @@ class JwtDecoder:
             header=header, payload=payload, signature=signature, raw=RawJwt(header=h, payload=p, signature=s, text=text)
         )
 
+    def decode_or_none(self, token: object) -> Jwt | None:
+        """:meth:`decode`, with None instead of an error (for classification, not verification)."""
+        try:
+            return self.decode(token)
+        except TokenVerificationError:
+            return None
+
 
 def decode_jwt(token: object, *, b64: Base64UrlDecoder = b64url_decode) -> Jwt:
     """Decode a compact JWT without verifying it (the reference's ``decodeJwt``).

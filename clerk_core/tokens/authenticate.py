@@ -143,20 +143,13 @@ class _Context:
         self._decoded: dict[str, Jwt | None] | None = None
         self._cookies_ready = False
 
-    def decode(self, token: str) -> Jwt | None:
-        """Decode without remembering (the header path decodes its token once anyway)."""
-        try:
-            return self._decoder.decode(token)
-        except TokenVerificationError:
-            return None
-
     def decoded(self, token: str) -> Jwt | None:
         """The token decoded once per request (None if it does not decode)."""
         memo = self._decoded
         if memo is None:
             memo = self._decoded = {}
         if token not in memo:
-            memo[token] = self.decode(token)
+            memo[token] = self._decoder.decode_or_none(token)
         return memo[token]
 
     def payload(self, token: str) -> dict[str, Any] | None:
@@ -202,6 +195,15 @@ class _Context:
 
     def state_info(self) -> StateInfo:
         return _state_info(self.options, self.publishable_key, self.proxy_url)
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_state_info(options: AuthenticateOptions) -> StateInfo:
+    """The state info of a non-satellite, non-proxied app; checks the publishable key once."""
+    if not options.publishable_key:
+        parse_publishable_key(options.publishable_key)  # raises the reference's "missing" error
+    _instance(options.publishable_key, options.domain, None, options.is_satellite)
+    return _state_info(options, options.publishable_key, "")
 
 
 @functools.lru_cache(maxsize=64)
@@ -442,6 +444,37 @@ def authenticate_flow(
             "secret-key-missing",
             "Missing Clerk Secret Key or Machine Secret Key. An m2m_token needs one of them.",
         )
+    token = request.authorization_token
+    if token and accepts == SESSION_TOKEN and not options.is_satellite and not options.proxy_url:
+        # The common API request, kept lean: a session token in the header of a plain
+        # (non-satellite, non-proxied) app needs no request context unless it fails.
+        info = _plain_state_info(options)
+        jwt = None if machine.prefix_type(token) is not None else verifier.decoder.decode_or_none(token)
+        if jwt is not None and not _not_a_session_token(jwt):
+            try:
+                key = verifier.session_key(jwt, verify)
+                claims = yield from verify_jwt_flow(
+                    jwt, verify, key=key, algorithms=verifier.algorithms, now=verifier.clock
+                )
+            except TokenVerificationError as exc:
+                failure: TokenVerificationError | None = exc
+            else:
+                return RequestState(
+                    AuthStatus.SIGNED_IN,
+                    reason=None,
+                    message=None,
+                    token=token,
+                    token_type=SESSION_TOKEN,
+                    headers=[],
+                    info=info,
+                    claims=claims,
+                    runner=runner,
+                    token_flow=token_flow,
+                )
+        else:
+            failure = None
+    else:
+        failure = None
     ctx = _Context(request, options, verify, verifier.clock(), verifier.decoder)
     if options.is_satellite and accepts != machine.M2M_TOKEN:
         _assert_satellite(ctx, verify.secret_key)
@@ -454,7 +487,8 @@ def authenticate_flow(
         token_flow=token_flow,
         warn_missing_azp=warn_missing_azp,
     )
-    token = ctx.header_token
+    if failure is not None:
+        return (yield from _session_error(m, failure, "header"))
     if isinstance(accepts, tuple):
         kind = (_token_type(ctx, token) or SESSION_TOKEN) if token else SESSION_TOKEN
         if kind not in accepts:
@@ -473,17 +507,6 @@ def authenticate_flow(
         if accepts == "any" or isinstance(accepts, tuple):
             return (yield from _any_token(m, token))
         if accepts == SESSION_TOKEN:
-            # The hot path, written inline: one generator frame above the verify flow.
-            jwt = None if machine.prefix_type(token) is not None else ctx.decode(token)
-            if jwt is not None and not _not_a_session_token(jwt):
-                try:
-                    key = verifier.session_key(jwt, verify)
-                    claims = yield from verify_jwt_flow(
-                        jwt, verify, key=key, algorithms=verifier.algorithms, now=verifier.clock
-                    )
-                except TokenVerificationError as exc:
-                    return (yield from _session_error(m, exc, "header"))
-                return m.signed_in(token, claims)
             return (yield from _header_session(m, token))
         return (yield from _machine_token(m, token, accepts))
     if accepts in MACHINE_TYPES:
