@@ -27,7 +27,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from ._common import (
     AZP,
     CAT,
+    ISS,
     KID,
     LEEWAY_S,
     MintedToken,
@@ -58,10 +59,14 @@ MINIMAL: Final = "minimal"
 PYJWT: Final = "PyJWT"
 OFFICIAL: Final = "clerk-backend-api"
 FLOOR: Final = "OpenSSL verify only"
+AUTH_HEADER: Final = "authenticate (header)"
+AUTH_COOKIE: Final = "authenticate (cookies)"
 
-#: Targets from the issue: clerk-core / minimal <= 1.0, PyJWT / clerk-core >= 2.0.
+#: Targets from the issues: clerk-core / minimal <= 1.0, PyJWT / clerk-core >= 2.0,
+#: authenticate_request signed in through the header <= 1.15 x minimal.
 MAX_VS_MINIMAL: Final = 1.0
 MIN_VS_PYJWT: Final = 2.0
+MAX_AUTH_HEADER_VS_MINIMAL: Final = 1.15
 
 
 class Rejected(Exception):
@@ -84,6 +89,63 @@ def make_clerk_core(pem: str) -> VerifyFn:
 
     clerk = Clerk(jwt_key=pem, authorized_parties=[AZP], load_entry_points=False)
     return clerk.verify_token
+
+
+def make_authenticate(pem: str, *, carrier: str) -> VerifyFn:
+    """``Clerk.authenticate_request`` on a request built per call, as a framework adapter would.
+
+    ``carrier="header"``: ``Authorization: Bearer <token>``. ``carrier="cookie"``: a browser's
+    ``__session`` and ``__client_uat`` cookies on a production instance. Returns the claims of a
+    signed-in state and raises :class:`Rejected` otherwise, so the correctness gate applies.
+    """
+    from clerk_core import Clerk, ClerkRequest
+    from clerk_core.testing import build_publishable_key
+
+    clerk = Clerk(
+        jwt_key=pem,
+        secret_key="sk_live_benchmark",  # noqa: S106 - never sent: the key is a PEM
+        publishable_key=build_publishable_key(ISS.removeprefix("https://"), live=True),
+        authorized_parties=[AZP],
+        load_entry_points=False,
+        environ={},
+    )
+    authenticate = clerk.authenticate_request
+    url = "https://app.example.com/api/items"
+
+    def by_header(token: str) -> Mapping[str, Any]:
+        headers = {"host": "app.example.com", "authorization": f"Bearer {token}", "accept": "application/json"}
+        return _claims(authenticate(ClerkRequest("GET", url, headers)))
+
+    def by_cookie(token: str) -> Mapping[str, Any]:
+        headers = {"host": "app.example.com", "cookie": f"__client_uat=1; __session={token}", "accept": "text/html"}
+        return _claims(authenticate(ClerkRequest("GET", url, headers)))
+
+    return by_header if carrier == "header" else by_cookie
+
+
+class _StateClaims(Mapping[str, Any]):
+    """A signed-in state's claims, read only when the correctness gate asks (to_auth() is app work)."""
+
+    def __init__(self, state: Any) -> None:
+        self._state = state
+
+    def _claims(self) -> Mapping[str, Any]:
+        return self._state.to_auth().session_claims  # type: ignore[no-any-return]
+
+    def __getitem__(self, name: str) -> Any:
+        return self._claims()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._claims())
+
+    def __len__(self) -> int:
+        return len(self._claims())
+
+
+def _claims(state: Any) -> Mapping[str, Any]:
+    if not state.is_authenticated:
+        raise Rejected(state.reason)
+    return _StateClaims(state)
 
 
 def make_minimal(pem: str) -> VerifyFn:
@@ -314,10 +376,17 @@ def report(series: Mapping[str, Series], *, tokens: int, repeats: int) -> dict[s
         ratios["clerk-backend-api / clerk-core (median)"] = _ratio(official.median, core.median)
     lines.append("")
     lines.extend(f"  {name:<40} {value:.2f}x" for name, value in ratios.items())
+    if AUTH_HEADER in series:
+        ratios["authenticate (header) / minimal (best)"] = _ratio(series[AUTH_HEADER].best, minimal.best)
+        ratios["authenticate (cookies) / minimal (best)"] = _ratio(series[AUTH_COOKIE].best, minimal.best)
     targets = {
         "clerk-core <= 1.0x minimal": ratios["clerk-core / minimal (best)"] <= MAX_VS_MINIMAL,
         "clerk-core >= 2x faster than PyJWT": ratios["PyJWT / clerk-core (best)"] >= MIN_VS_PYJWT,
     }
+    if AUTH_HEADER in series:
+        targets["authenticate (header) <= 1.15x minimal"] = (
+            ratios["authenticate (header) / minimal (best)"] <= MAX_AUTH_HEADER_VS_MINIMAL
+        )
     medians_agree = (ratios["clerk-core / minimal (median)"] <= MAX_VS_MINIMAL) == targets[
         "clerk-core <= 1.0x minimal"
     ] and (ratios["PyJWT / clerk-core (median)"] >= MIN_VS_PYJWT) == targets["clerk-core >= 2x faster than PyJWT"]
@@ -369,6 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         CLERK_CORE: make_clerk_core(pem),
         MINIMAL: make_minimal(pem),
         PYJWT: make_pyjwt(pem),
+        AUTH_HEADER: make_authenticate(pem, carrier="header"),
+        AUTH_COOKIE: make_authenticate(pem, carrier="cookie"),
     }
     official_installed = importlib.util.find_spec("clerk_backend_api") is not None
     if not args.no_official and not official_installed:
