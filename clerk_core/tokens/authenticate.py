@@ -539,9 +539,11 @@ def _assert_satellite(ctx: _Context, secret_key: Secret | None) -> None:
 
 def _not_a_session_token(jwt: Jwt) -> bool:
     """A machine JWT, or a JWT of another category (a template token, SEC-340)."""
-    return machine.jwt_type(jwt.header, jwt.payload) is not None or categories.is_non_session_category(
-        jwt.header.get("cat")
-    )
+    header = jwt.header
+    cat = header.get("cat")
+    if cat is not None and cat != categories.SESSION_TOKEN and cat != categories.IGNORE:
+        return True
+    return machine.jwt_type(header, jwt.payload) is not None
 
 
 def _token_type(ctx: _Context, token: str) -> str | None:
