@@ -294,24 +294,17 @@ class _Machine:
         headers: Sequence[tuple[str, str]] = (),
         token_type: str | None = SESSION_TOKEN,
     ) -> RequestState:
-        return self._state(
-            AuthStatus.SIGNED_OUT,
-            reason=reason,
-            message=message,
-            token=None,
-            token_type=token_type,
-            headers=_with_debug_headers(headers, AuthStatus.SIGNED_OUT, reason, message),
-        )
+        return self._not_signed_in(AuthStatus.SIGNED_OUT, reason, message, headers, token_type)
 
     def handshake(self, reason: str, message: str, headers: Sequence[tuple[str, str]]) -> RequestState:
-        return self._state(
-            AuthStatus.HANDSHAKE,
-            reason=reason,
-            message=message,
-            token=None,
-            token_type=SESSION_TOKEN,
-            headers=_with_debug_headers(headers, AuthStatus.HANDSHAKE, reason, message),
-        )
+        return self._not_signed_in(AuthStatus.HANDSHAKE, reason, message, headers, SESSION_TOKEN)
+
+    def _not_signed_in(
+        self, status: str, reason: str, message: str, headers: Sequence[tuple[str, str]], token_type: str | None
+    ) -> RequestState:
+        # Only states that are not signed in carry the x-clerk-auth-* debug headers (as the reference).
+        debug = _with_debug_headers(headers, status, reason, message)
+        return self._state(status, reason=reason, message=message, token=None, token_type=token_type, headers=debug)
 
     # -- handshake ------------------------------------------------------------------------------
 
