@@ -10,7 +10,6 @@ performs them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -24,17 +23,19 @@ from ..errors import (
     ConfigurationError,
     MachineTokenVerificationError,
     TokenVerificationError,
-    TransportError,
 )
 from ..errors import TokenVerificationErrorReason as TVReason
 from ..jwt import categories
-from ..jwt.decode import Jwt, JwtDecoder, decode_jwt
+from ..jwt.decode import Jwt
 from ..jwt.verify import verify_jwt_flow
 from ..options import BAPI_VERSION, VerifyOptions
 from . import cookies as names
 from . import machine
+from .context import RequestContext, plain_state_info
+from .handshake import HandshakeFailed, resolve_handshake
 from .organization_sync import OrganizationMatcher, OrganizationSyncTarget, needs_organization_sync
-from .publishable_key import cookie_suffix, is_development_secret_key, parse_publishable_key, resolve_proxy_url
+from .publishable_key import is_development_secret_key
+from .refresh import RefreshError, attempt_refresh
 from .request import ClerkRequest, ClerkUrl
 from .state import AuthErrorReason, AuthStatus, RequestState, Runner, StateInfo, TokenFlow
 from .verify import Verifier
@@ -46,25 +47,9 @@ _log = get_logger("authenticate")
 SESSION_TOKEN: Final = machine.SESSION_TOKEN
 MACHINE_TYPES: Final = (machine.API_KEY, machine.M2M_TOKEN, machine.OAUTH_TOKEN)
 _REDIRECT_LOOP_LIMIT: Final = 3
-_HANDSHAKE_CLOCK_SKEW_MS: Final = 86_400_000.0
 # Account Portal hosts of development instances, trusted as referrers on non-production instances.
 _LEGACY_DEV_SUFFIXES: Final = (".lcl.dev", ".lclstage.dev", ".lclclerk.com")
 _CURRENT_DEV_SUFFIXES: Final = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
-
-
-class RefreshError:
-    """The reference's ``RefreshTokenErrorReason`` values (suffixes of ``session-token-expired-refresh-…``)."""
-
-    NON_ELIGIBLE_NO_COOKIE: Final = "non-eligible-no-refresh-cookie"
-    NON_ELIGIBLE_NON_GET: Final = "non-eligible-non-get"
-    INVALID_SESSION_TOKEN: Final = "invalid-session-token"
-    MISSING_SESSION_TOKEN: Final = "missing-session-token"
-    MISSING_REFRESH_TOKEN: Final = "missing-refresh-token"
-    DECODE_FAILED: Final = "expired-session-token-decode-failed"
-    MISSING_SID: Final = "expired-session-token-missing-sid-claim"
-    FETCH_ERROR: Final = "fetch-error"
-    UNEXPECTED_SDK_ERROR: Final = "unexpected-sdk-error"
-    UNEXPECTED_BAPI_ERROR: Final = "unexpected-bapi-error"
 
 
 class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
@@ -83,165 +68,6 @@ class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True, cache_hash=
     accepts_token: str | tuple[str, ...] = SESSION_TOKEN
 
 
-class _Context:
-    """Everything one request's decision reads, computed up front (the reference's AuthenticateContext)."""
-
-    __slots__ = (
-        "_cookies_ready",
-        "_decoded",
-        "_decoder",
-        "_now",
-        "accepts",
-        "client_uat",
-        "dev_browser",
-        "frontend_api",
-        "handshake_nonce",
-        "handshake_token",
-        "header_token",
-        "instance_type",
-        "options",
-        "original_frontend_api",
-        "proxy_url",
-        "publishable_key",
-        "redirect_count",
-        "refresh_cookie",
-        "request",
-        "session_cookie",
-        "suffix",
-        "suffixed",
-        "verify",
-    )
-
-    def __init__(
-        self,
-        request: ClerkRequest,
-        options: AuthenticateOptions,
-        verify: VerifyOptions,
-        now: float,
-        decoder: JwtDecoder,
-    ) -> None:
-        self.request = request
-        self.options = options
-        self.verify = verify
-        self.header_token = request.authorization_token
-        self.accepts = options.accepts_token
-        needs_pk = self.accepts not in (machine.M2M_TOKEN, machine.API_KEY)
-        self.publishable_key = options.publishable_key or ""
-        self.proxy_url = options.proxy_url or ""
-        if not (needs_pk or options.publishable_key):
-            self.instance_type, self.frontend_api, self.original_frontend_api, self.suffix = "production", "", "", ""
-        else:
-            if self.proxy_url:
-                self.proxy_url = resolve_proxy_url(self.proxy_url, request.clerk_url.origin)
-            if not options.publishable_key:
-                parse_publishable_key(options.publishable_key)  # raises the reference's "missing" error
-            self.instance_type, self.frontend_api, self.original_frontend_api, self.suffix = _instance(
-                self.publishable_key, options.domain, self.proxy_url or None, options.is_satellite
-            )
-        self._now = now
-        self._decoder = decoder
-        self._decoded: dict[str, Jwt | None] | None = None
-        self._cookies_ready = False
-
-    def decoded(self, token: str) -> Jwt | None:
-        """The token decoded once per request (None if it does not decode)."""
-        memo = self._decoded
-        if memo is None:
-            memo = self._decoded = {}
-        if token not in memo:
-            memo[token] = self._decoder.decode_or_none(token)
-        return memo[token]
-
-    def payload(self, token: str) -> dict[str, Any] | None:
-        jwt = self.decoded(token)
-        return None if jwt is None else jwt.payload
-
-    # The cookie view is computed only on the cookie path: header-token requests never pay for it.
-    def load_cookies(self) -> None:
-        if self._cookies_ready:
-            return
-        from .cookies import uses_suffixed_cookies
-
-        request, suffix = self.request, self.suffix
-
-        def cookie(name: str) -> str | None:
-            return request.cookie(name)
-
-        session_plain = cookie(names.SESSION)
-        session_suffixed = cookie(f"{names.SESSION}_{suffix}")
-        uat_plain = cookie(names.CLIENT_UAT)
-        uat_suffixed = cookie(f"{names.CLIENT_UAT}_{suffix}")
-        self.suffixed = uses_suffixed_cookies(
-            session_plain=session_plain,
-            session_suffixed=session_suffixed,
-            uat_plain=uat_plain,
-            uat_suffixed=uat_suffixed,
-            original_frontend_api=self.original_frontend_api,
-            development=self.instance_type == "development",
-            now=self._now,
-            payload_of=self.payload,
-        )
-        self.session_cookie = session_suffixed if self.suffixed else session_plain
-        uat = uat_suffixed if self.suffixed else uat_plain
-        self.client_uat = _int(uat)
-        self.refresh_cookie = cookie(f"{names.REFRESH}_{suffix}")
-        url = request.clerk_url
-        db_cookie = cookie(f"{names.DEV_BROWSER}_{suffix}") if self.suffixed else cookie(names.DEV_BROWSER)
-        self.dev_browser = url.get(names.DEV_BROWSER) or db_cookie or cookie(names.DEV_BROWSER)
-        self.handshake_token = url.get(names.HANDSHAKE) or cookie(names.HANDSHAKE)
-        self.handshake_nonce = url.get(names.HANDSHAKE_NONCE) or cookie(names.HANDSHAKE_NONCE)
-        self.redirect_count = _int(cookie(names.REDIRECT_COUNT))
-        self._cookies_ready = True
-
-    def state_info(self) -> StateInfo:
-        return _state_info(self.options, self.publishable_key, self.proxy_url)
-
-
-@functools.lru_cache(maxsize=64)
-def _plain_state_info(options: AuthenticateOptions) -> StateInfo:
-    """The state info of a non-satellite, non-proxied app; checks the publishable key once."""
-    if not options.publishable_key:
-        parse_publishable_key(options.publishable_key)  # raises the reference's "missing" error
-    _instance(options.publishable_key, options.domain, None, options.is_satellite)
-    return _state_info(options, options.publishable_key, "")
-
-
-@functools.lru_cache(maxsize=64)
-def _state_info(options: AuthenticateOptions, publishable_key: str, proxy_url: str) -> StateInfo:
-    """What every state of these options echoes back; memoised, since it never changes per request."""
-    return StateInfo(
-        publishable_key=publishable_key,
-        proxy_url=proxy_url,
-        is_satellite=options.is_satellite,
-        domain=options.domain or "",
-        sign_in_url=options.sign_in_url or "",
-        sign_up_url=options.sign_up_url or "",
-        after_sign_in_url=options.after_sign_in_url or "",
-        after_sign_up_url=options.after_sign_up_url or "",
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _instance(
-    publishable_key: str, domain: str | None, proxy_url: str | None, is_satellite: bool
-) -> tuple[str, str, str, str]:
-    """Instance type, frontend API (as seen through domain/proxy), original frontend API and cookie suffix.
-
-    Memoised: they depend only on configuration, and hashing the key for the suffix
-    on every request would cost more than verifying the token's claims.
-    """
-    original = parse_publishable_key(publishable_key)
-    parsed = parse_publishable_key(publishable_key, domain=domain, proxy_url=proxy_url, is_satellite=is_satellite)
-    return parsed.instance_type, parsed.frontend_api, original.frontend_api, cookie_suffix(publishable_key)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value) if value else 0
-    except ValueError:
-        return 0
-
-
 class _Machine:
     """The flow's helpers, bound to one request (keeps the flow functions short)."""
 
@@ -250,7 +76,7 @@ class _Machine:
     def __init__(
         self,
         verifier: Verifier,
-        ctx: _Context,
+        ctx: RequestContext,
         *,
         secret_key: Secret | None,
         machine_secret_key: Secret | None,
@@ -402,15 +228,6 @@ def _header_safe(value: str) -> bool:
     return "\r" not in value and "\n" not in value
 
 
-def _cookie_name(directive: str) -> str:
-    return directive.split(";", 1)[0].split("=", 1)[0].strip()
-
-
-def _cookie_value(directive: str) -> str:
-    pair = directive.split(";", 1)[0]
-    return pair.split("=", 1)[1].strip() if "=" in pair else ""
-
-
 # -- the flow --------------------------------------------------------------------------------
 
 
@@ -441,7 +258,7 @@ def authenticate_flow(
     if token and accepts == SESSION_TOKEN and not options.is_satellite and not options.proxy_url:
         # The common API request, kept lean: a session token in the header of a plain
         # (non-satellite, non-proxied) app needs no request context unless it fails.
-        info = _plain_state_info(options)
+        info = plain_state_info(options)
         jwt = None if machine.prefix_type(token) is not None else verifier.decoder.decode_or_none(token)
         if jwt is not None and not _not_a_session_token(jwt):
             try:
@@ -468,7 +285,7 @@ def authenticate_flow(
             failure = None
     else:
         failure = None
-    ctx = _Context(request, options, verify, verifier.clock(), verifier.decoder)
+    ctx = RequestContext(request, options, verify, verifier.clock(), verifier.decoder)
     if options.is_satellite and accepts != machine.M2M_TOKEN:
         _assert_satellite(ctx, verify.secret_key)
     m = _Machine(
@@ -507,7 +324,7 @@ def authenticate_flow(
     return (yield from _cookie_path(m))
 
 
-def _assert_satellite(ctx: _Context, secret_key: Secret | None) -> None:
+def _assert_satellite(ctx: RequestContext, secret_key: Secret | None) -> None:
     options = ctx.options
     if not options.sign_in_url and secret_key is not None and is_development_secret_key(secret_key.reveal()):
         raise ConfigurationError(
@@ -539,7 +356,7 @@ def _not_a_session_token(jwt: Jwt) -> bool:
     return machine.jwt_type(header, jwt.payload) is not None
 
 
-def _token_type(ctx: _Context, token: str) -> str | None:
+def _token_type(ctx: RequestContext, token: str) -> str | None:
     """The machine type of a header token, decoding it at most once per request."""
     kind = machine.prefix_type(token)
     if kind is not None or not machine.is_jwt_format(token):
@@ -606,7 +423,7 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
     development = ctx.instance_type == "development"
     if ctx.handshake_nonce or ctx.handshake_token:
         try:
-            return (yield from _resolve_handshake(m))
+            return (yield from resolve_handshake(m))
         except TokenVerificationError as exc:
             if development:
                 if exc.reason == TVReason.TOKEN_INVALID_SIGNATURE:
@@ -619,7 +436,7 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
                     "handshake-verification-failed", f"Clerk: Handshake token verification failed: {exc.full_message}."
                 ) from exc
             _log.warning("authenticate.handshake_unresolved", reason=exc.reason)
-        except _HandshakeFailed as exc:
+        except HandshakeFailed as exc:
             if development:
                 raise ConfigurationError("handshake-verification-failed", str(exc)) from exc
             _log.warning("authenticate.handshake_unresolved", reason="session-verification-failed")
@@ -701,7 +518,7 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
     return state
 
 
-def _cross_origin_sync_needed(ctx: _Context) -> bool:
+def _cross_origin_sync_needed(ctx: RequestContext) -> bool:
     request = ctx.request
     options = ctx.options
     if options.is_satellite or request.method != "GET" or request.sec_fetch_dest != "document":
@@ -731,82 +548,6 @@ def _is_dev_accounts_portal(host: str) -> bool:
     return any(host.endswith(suffix) and not host.endswith(".clerk" + suffix) for suffix in _CURRENT_DEV_SUFFIXES)
 
 
-class _HandshakeFailed(Exception):
-    """The handshake's session token could not be verified (production falls through)."""
-
-
-def _resolve_handshake(m: _Machine) -> Flow[RequestState]:
-    ctx = m.ctx
-    headers: list[tuple[str, str]] = [
-        ("Access-Control-Allow-Origin", "null"),
-        ("Access-Control-Allow-Credentials", "true"),
-    ]
-    directives: list[str] = []
-    if ctx.handshake_nonce:
-        directives = yield from _handshake_payload(m, ctx.handshake_nonce)
-    elif ctx.handshake_token:
-        payload = yield from m.verifier.verify_handshake_token(ctx.handshake_token, ctx.verify)
-        raw = payload.get("handshake")
-        directives = [d for d in raw if isinstance(d, str)] if isinstance(raw, list) else []
-    session = ""
-    for directive in directives:
-        headers.append(("Set-Cookie", directive))
-        if _cookie_name(directive).startswith(names.SESSION):
-            session = _cookie_value(directive)
-    if ctx.instance_type == "development":
-        clean = ctx.request.clerk_url.with_params(
-            remove=(names.HANDSHAKE, names.HANDSHAKE_HELP_PARAM, names.DEV_BROWSER, names.HANDSHAKE_NONCE)
-        )
-        headers.append(("Location", str(clean)))
-        headers.append(("Cache-Control", "no-store"))
-    if not session:
-        return m.signed_out(AuthErrorReason.SESSION_TOKEN_MISSING, "", headers)
-    try:
-        claims = yield from m.verifier.verify_token(session, ctx.verify)
-    except TokenVerificationError as exc:
-        clock_errors = (TVReason.TOKEN_EXPIRED, TVReason.TOKEN_NOT_ACTIVE_YET, TVReason.TOKEN_IAT_IN_THE_FUTURE)
-        if ctx.instance_type == "development" and exc.reason in clock_errors:
-            _log.warning("authenticate.clock_skew", reason=exc.reason)
-            relaxed = msgspec.structs.replace(ctx.verify, clock_skew_ms=_HANDSHAKE_CLOCK_SKEW_MS)
-            try:
-                claims = yield from m.verifier.verify_token(session, relaxed)
-            except TokenVerificationError as retry:
-                raise _HandshakeFailed(retry.message or "Clerk: Handshake retry failed.") from retry
-            return m.signed_in(session, claims, headers)
-        raise _HandshakeFailed(exc.message or "Clerk: Handshake failed.") from exc
-    return m.signed_in(session, claims, headers)
-
-
-def _handshake_payload(m: _Machine, nonce: str) -> Flow[list[str]]:
-    """``GET /v1/clients/handshake_payload?nonce=…``; failures are logged and yield no directives."""
-    verify = m.ctx.verify
-    assert m.secret_key is not None
-    request = build_request(
-        api_url=verify.api_url,
-        api_version=verify.api_version,
-        secret=m.secret_key,
-        method="GET",
-        path="clients/handshake_payload",
-        query={"nonce": nonce},
-        timeout=m.verifier.config.timeout,
-        user_agent=m.verifier.config.user_agent,
-    )
-    try:
-        response = yield Fetch(request)
-    except TransportError as exc:
-        _log.warning("authenticate.handshake_payload_failed", detail=exc.message)
-        return []
-    if not 200 <= response.status < 300:
-        _log.warning("authenticate.handshake_payload_failed", status=response.status)
-        return []
-    try:
-        body = read_json(response)
-    except ValueError:
-        return []
-    directives = body.get("directives") if isinstance(body, dict) else None
-    return [d for d in directives if isinstance(d, str)] if isinstance(directives, list) else []
-
-
 def _session_error(m: _Machine, error: TokenVerificationError, carrier: str) -> Flow[RequestState]:
     """The reference's ``handleSessionTokenError``: refresh if eligible, else handshake or signed out."""
     ctx = m.ctx
@@ -814,7 +555,7 @@ def _session_error(m: _Machine, error: TokenVerificationError, carrier: str) -> 
     request = ctx.request
     refresh_error: str | None
     if error.reason == TVReason.TOKEN_EXPIRED and ctx.refresh_cookie and request.method == "GET":
-        refreshed = yield from _attempt_refresh(m, ctx.header_token if carrier == "header" else ctx.session_cookie)
+        refreshed = yield from attempt_refresh(m, ctx.header_token if carrier == "header" else ctx.session_cookie)
         if isinstance(refreshed, RequestState):
             return refreshed
         refresh_error = refreshed
@@ -833,70 +574,6 @@ def _session_error(m: _Machine, error: TokenVerificationError, carrier: str) -> 
     if error.reason == TVReason.TOKEN_IAT_IN_THE_FUTURE:
         return m.maybe_handshake(AuthErrorReason.SESSION_TOKEN_IAT_IN_THE_FUTURE, error.full_message)
     return m.signed_out(error.reason, error.full_message)
-
-
-def _attempt_refresh(m: _Machine, expired: str | None) -> Flow[RequestState | str]:
-    """Server-side refresh through the Backend API; a signed-in state, or the refresh error reason."""
-    ctx = m.ctx
-    refresh = ctx.refresh_cookie
-    if not expired:
-        return RefreshError.MISSING_SESSION_TOKEN
-    if not refresh:
-        return RefreshError.MISSING_REFRESH_TOKEN
-    try:
-        sid = decode_jwt(expired).payload.get("sid")
-    except TokenVerificationError:
-        return RefreshError.DECODE_FAILED
-    if not isinstance(sid, str) or not sid:
-        return RefreshError.MISSING_SID
-    verify = ctx.verify
-    assert m.secret_key is not None
-    request = build_request(
-        api_url=verify.api_url,
-        api_version=verify.api_version,
-        secret=m.secret_key,
-        method="POST",
-        path=f"sessions/{sid}/refresh",
-        query={"suffixed_cookies": "true" if ctx.suffixed else "false"},
-        body={
-            "format": "cookie",
-            "expired_token": expired,
-            "refresh_token": refresh,
-            "request_origin": ctx.request.clerk_url.origin,
-            "request_headers": {name: [value] for name, value in ctx.request.header_items()},
-        },
-        timeout=m.verifier.config.timeout,
-        user_agent=m.verifier.config.user_agent,
-    )
-    try:
-        response = yield Fetch(request)
-    except TransportError:
-        return RefreshError.FETCH_ERROR
-    if not 200 <= response.status < 300:
-        codes = error_from_response(response).codes
-        if not codes:
-            return RefreshError.UNEXPECTED_BAPI_ERROR
-        return RefreshError.FETCH_ERROR if codes[0] == "unexpected_error" else codes[0]
-    try:
-        body = read_json(response)
-    except ValueError:
-        return RefreshError.UNEXPECTED_BAPI_ERROR
-    cookies = body.get("cookies") if isinstance(body, dict) else None
-    if not isinstance(cookies, list) or not cookies:
-        return RefreshError.UNEXPECTED_BAPI_ERROR
-    headers: list[tuple[str, str]] = []
-    session = ""
-    for directive in cookies:
-        if not isinstance(directive, str):
-            continue
-        headers.append(("Set-Cookie", directive))
-        if _cookie_name(directive).startswith(names.SESSION):
-            session = _cookie_value(directive)
-    try:
-        claims = yield from m.verifier.verify_token(session, verify)
-    except TokenVerificationError:
-        return RefreshError.INVALID_SESSION_TOKEN
-    return m.signed_in(session, claims, headers)
 
 
 def session_token_flow(verifier: Verifier, secret: Secret, verify: VerifyOptions) -> TokenFlow:

@@ -38,6 +38,8 @@ __all__ = [
     "Headers",
     "QueryParameters",
     "SyncStatus",
+    "directive_name",
+    "directive_value",
     "uses_suffixed_cookies",
 ]
 
@@ -284,3 +286,14 @@ def uses_suffixed_cookies(
     if development and uat_sfx != "0" and uat == "0" and _expired(sfx, now):
         return False
     return not (not uat_sfx and session_sfx)
+
+
+def directive_name(directive: str) -> str:
+    """The cookie name of a ``Set-Cookie`` directive."""
+    return directive.split(";", 1)[0].split("=", 1)[0].strip()
+
+
+def directive_value(directive: str) -> str:
+    """The cookie value of a ``Set-Cookie`` directive (empty if none)."""
+    pair = directive.split(";", 1)[0]
+    return pair.split("=", 1)[1].strip() if "=" in pair else ""
