@@ -499,15 +499,11 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
             AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC,
             "Cross-origin request from satellite domain requires handshake",
         )
-    if claims.get("sub"):
-        target = m.organization_target()
-        auth = state.to_auth()
-        if (
-            target is not None
-            and auth is not None
-            and needs_organization_sync(
-                target, org_id=getattr(auth, "org_id", None), org_slug=getattr(auth, "org_slug", None)
-            )
+    target = m.organization_target() if claims.get("sub") else None
+    if target is not None:
+        auth = state.to_auth()  # only now: parsing the claims is not free
+        if auth is not None and needs_organization_sync(
+            target, org_id=getattr(auth, "org_id", None), org_slug=getattr(auth, "org_slug", None)
         ):
             if ctx.redirect_count >= _REDIRECT_LOOP_LIMIT:
                 _log.warning("authenticate.organization_sync_loop")

@@ -106,9 +106,7 @@ class RequestContext:
         from .cookies import uses_suffixed_cookies
 
         request, suffix = self.request, self.suffix
-
-        def cookie(name: str) -> str | None:
-            return request.cookie(name)
+        cookie = request.cookies.get  # parsed once; plain dict lookups from here on
 
         session_plain = cookie(names.SESSION)
         session_suffixed = cookie(f"{names.SESSION}_{suffix}")
