@@ -21,9 +21,10 @@ environment (``CLERK_JWT_KEY``, ``CLERK_SECRET_KEY``, ``CLERK_PUBLISHABLE_KEY``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ._client import AsyncClerk, AuthenticateRequestOptions, Clerk, JwtOptions, VerifyTokenOptions
+from ._lazy import lazy_attributes
 from ._secret import Secret
 from ._version import __version__
 from .api.models import APIKey, M2MToken, MachineToken, OAuthAccessToken
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     )
 
 # Request authentication is imported on first use: token verification alone never loads it.
-_LAZY = {
+_LAZY: Final = {
     "AuthErrorReason": "tokens.state",
     "AuthStatus": "tokens.state",
     "ClerkRequest": "tokens.request",
@@ -67,21 +68,6 @@ _LAZY = {
     "debug_request_state": "tokens.state",
     "strip_private_data": "tokens.private_data",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'clerk_core' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
 
 
 if TYPE_CHECKING:
@@ -127,6 +113,9 @@ __all__ = [
     "verify_jwt",
     "verify_token",
 ]
+
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY, __all__)
 
 
 def decode_jwt(token: object) -> Jwt:

@@ -6,8 +6,7 @@ first access so that importing :mod:`clerk_core.testing.pytest_plugin` stays che
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from clerk_core.testing.bapi import MachineTokenKind
@@ -25,6 +24,8 @@ if TYPE_CHECKING:
     from clerk_core.testing.records import RecordedRequest
     from clerk_core.testing.server import LocalClerk
     from clerk_core.testing.sessions import LocalSession
+
+from clerk_core._lazy import lazy_attributes
 
 __all__ = [
     "FaultKind",
@@ -65,14 +66,4 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _HOMES, __all__)
