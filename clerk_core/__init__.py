@@ -21,10 +21,10 @@ environment (``CLERK_JWT_KEY``, ``CLERK_SECRET_KEY``, ``CLERK_PUBLISHABLE_KEY``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from ._client import AsyncClerk, AuthenticateRequestOptions, Clerk, JwtOptions, VerifyTokenOptions
-from ._lazy import lazy_attributes
+from ._lazy import lazy_attributes as _lazy_attributes
 from ._secret import Secret
 from ._version import __version__
 from .api.models import APIKey, M2MToken, MachineToken, OAuthAccessToken
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     )
 
 # Request authentication is imported on first use: token verification alone never loads it.
-_LAZY: Final = {
+_LAZY: dict[str, str] = {
     "AuthErrorReason": "tokens.state",
     "AuthStatus": "tokens.state",
     "ClerkRequest": "tokens.request",
@@ -115,7 +115,7 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY, __all__)
+__getattr__, __dir__ = _lazy_attributes(__name__, globals(), _LAZY, __all__)
 
 
 def decode_jwt(token: object) -> Jwt:
