@@ -71,14 +71,13 @@ class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True, cache_hash=
 class _Machine:
     """The flow's helpers, bound to one request (keeps the flow functions short)."""
 
-    __slots__ = ("ctx", "machine_secret_key", "runner", "secret_key", "token_flow", "verifier", "warn_missing_azp")
+    __slots__ = ("ctx", "machine_secret_key", "runner", "token_flow", "verifier", "warn_missing_azp")
 
     def __init__(
         self,
         verifier: Verifier,
         ctx: RequestContext,
         *,
-        secret_key: Secret | None,
         machine_secret_key: Secret | None,
         runner: Runner | None,
         token_flow: TokenFlow | None,
@@ -86,11 +85,15 @@ class _Machine:
     ) -> None:
         self.verifier = verifier
         self.ctx = ctx
-        self.secret_key = secret_key
         self.machine_secret_key = machine_secret_key
         self.runner = runner
         self.token_flow = token_flow
         self.warn_missing_azp = warn_missing_azp
+
+    @property
+    def secret_key(self) -> Secret | None:
+        """The secret key this request is verified with (the Backend API calls use it too)."""
+        return self.ctx.verify.secret_key
 
     # -- state builders -------------------------------------------------------------------------
 
@@ -291,7 +294,6 @@ def authenticate_flow(
     m = _Machine(
         verifier,
         ctx,
-        secret_key=verify.secret_key,
         machine_secret_key=machine_secret_key,
         runner=runner,
         token_flow=token_flow,

@@ -90,18 +90,18 @@ class SessionAuth:
         self._runner = runner
         self._token_flow = token_flow
         self.is_authenticated = parsed is not None and token is not None
-        self.session_claims: dict[str, Any] | None = (
-            dict(claims) if claims is not None and self.is_authenticated else None
-        )
-        self.session_id = parsed.session_id if parsed and self.is_authenticated else None
-        self.session_status = (parsed.session_status if parsed else None) if self.is_authenticated else session_status
-        self.actor = parsed.actor if parsed and self.is_authenticated else None
-        self.user_id = parsed.user_id if parsed and self.is_authenticated else None
-        self.org_id = parsed.org_id if parsed and self.is_authenticated else None
-        self.org_role = parsed.org_role if parsed and self.is_authenticated else None
-        self.org_slug = parsed.org_slug if parsed and self.is_authenticated else None
-        self.org_permissions = parsed.org_permissions if parsed and self.is_authenticated else None
-        self.factor_verification_age = parsed.factor_verification_age if parsed and self.is_authenticated else None
+        # Signed out: every identity field is None (session_status may still say "pending").
+        view = parsed if self.is_authenticated else None
+        self.session_claims: dict[str, Any] | None = dict(claims) if view is not None and claims is not None else None
+        self.session_id = view.session_id if view else None
+        self.session_status = view.session_status if view else session_status
+        self.actor = view.actor if view else None
+        self.user_id = view.user_id if view else None
+        self.org_id = view.org_id if view else None
+        self.org_role = view.org_role if view else None
+        self.org_slug = view.org_slug if view else None
+        self.org_permissions = view.org_permissions if view else None
+        self.factor_verification_age = view.factor_verification_age if view else None
 
     def has(self, **params: Any) -> bool:
         """Authorization check: ``role=``, ``permission=``, ``feature=``, ``plan=``, ``reverification=``.
