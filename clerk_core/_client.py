@@ -185,17 +185,25 @@ class _ClientBase:
             from ._requests import RequestAuthenticator
 
             self._requests = RequestAuthenticator(
-                self._verifier, self._options, self.config.machine_secret_key, self._request_args, self._environ
+                self._verifier,
+                self._options,
+                self.config.machine_secret_key,
+                self._request_args,
+                self._environ,
+                self._run,
             )
         return self._requests
 
-    def _authenticate(self, request: object, given: Mapping[str, Any], runner: Any) -> Flow[RequestState]:
+    def _run(self, flow: Any) -> Any:
+        raise NotImplementedError  # each client runs flows with its own driver
+
+    def _authenticate(self, request: object, given: Mapping[str, Any]) -> Flow[RequestState]:
         """The authenticate flow for one request with per-call options applied."""
         authenticator = self._requests or self._request_authenticator()
         if not given:
-            return authenticator.flow(request, given, self._options, runner)
+            return authenticator.default.flow(request)  # built once per client: the common case stays short
         verify = self._verify_options({k: v for k, v in given.items() if k not in REQUEST_OPTIONS})
-        return authenticator.flow(request, given, verify, runner)
+        return authenticator.flow(request, given, verify)
 
     def _verify_options(self, given: Mapping[str, Any]) -> VerifyOptions:
         return self._options.override(**given) if given else self._options
@@ -257,7 +265,7 @@ class Clerk(_ClientBase):
         ``request`` is a :class:`~clerk_core.ClerkRequest`, an ASGI scope, a WSGI environ, or any
         object with ``.method``, ``.url`` and ``.headers``. Only configuration errors raise.
         """
-        return run_sync(self._authenticate(request, options, self._run), self._engine)
+        return run_sync(self._authenticate(request, options), self._engine)
 
     def _run(self, flow: Any) -> Any:
         return run_sync(flow, self._engine)
@@ -313,7 +321,7 @@ class AsyncClerk(_ClientBase):
         self, request: object, **options: Unpack[AuthenticateRequestOptions]
     ) -> RequestState:
         """Async :meth:`Clerk.authenticate_request`; its auth objects' ``get_token`` returns awaitables."""
-        return await run_async(self._authenticate(request, options, self._run), self._engine)
+        return await run_async(self._authenticate(request, options), self._engine)
 
     def _run(self, flow: Any) -> Any:
         return run_async(flow, self._engine)

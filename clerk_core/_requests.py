@@ -18,28 +18,15 @@ from ._flow import Flow
 from ._log import get_logger
 from ._secret import Secret
 from .options import VerifyOptions
-from .tokens.authenticate import AuthenticateOptions, authenticate_flow, normalise_accepts_token, session_token_flow
+from .tokens.authenticate import AuthenticateFlow, AuthenticateOptions, normalise_accepts_token, session_token_flow
 from .tokens.organization_sync import OrganizationSyncOptions, compile_organization_sync
 from .tokens.publishable_key import auto_proxy_url
-from .tokens.request import ClerkRequest
-from .tokens.state import RequestState, TokenFlow
+from .tokens.state import RequestState, Runner, TokenFlow
 from .tokens.verify import Verifier
 
-__all__ = ["RequestAuthenticator", "coerce_request"]
+__all__ = ["RequestAuthenticator"]
 
 _log = get_logger("authenticate")
-
-
-def coerce_request(request: object) -> ClerkRequest:
-    """A ClerkRequest from what a framework hands over: an ASGI scope, a WSGI environ, or a request object."""
-    if isinstance(request, ClerkRequest):
-        return request
-    if isinstance(request, Mapping):
-        if request.get("type") in ("http", "websocket"):
-            return ClerkRequest.from_asgi(request)
-        if "REQUEST_METHOD" in request:
-            return ClerkRequest.from_wsgi(request)
-    return ClerkRequest.from_object(request)
 
 
 def _organization_sync(value: object) -> OrganizationSyncOptions | None:
@@ -78,10 +65,12 @@ class RequestAuthenticator:
         machine_secret_key: Secret | None,
         request_args: Mapping[str, Any],
         environ: Mapping[str, str],
+        runner: Runner,
     ) -> None:
         self._verifier = verifier
         self._verify = verify
         self._machine_secret = machine_secret_key
+        self._runner = runner
         options = _authenticate_options(AuthenticateOptions(), request_args)
         if not options.proxy_url:  # Vercel production deployments proxy the Frontend API themselves
             auto = auto_proxy_url(options.publishable_key or "", proxy_url=None, domain=options.domain, environ=environ)
@@ -90,6 +79,25 @@ class RequestAuthenticator:
         self.options = options
         self._token_flow = self._make_token_flow(verify)
         self._warned_missing_azp = False
+        #: The flow for requests without per-call options: built once, so a request pays only for its own work.
+        self.default = self._bind(verify, options, machine_secret_key, self._token_flow)
+
+    def _bind(
+        self,
+        verify: VerifyOptions,
+        options: AuthenticateOptions,
+        machine_secret: Secret | None,
+        token_flow: TokenFlow | None,
+    ) -> AuthenticateFlow:
+        return AuthenticateFlow(
+            verifier=self._verifier,
+            verify=verify,
+            options=options,
+            machine_secret_key=machine_secret,
+            runner=self._runner,
+            token_flow=token_flow,
+            warn_missing_azp=self._warn_missing_azp,
+        )
 
     def _make_token_flow(self, verify: VerifyOptions) -> TokenFlow | None:
         return session_token_flow(self._verifier, verify.secret_key, verify) if verify.secret_key else None
@@ -100,22 +108,11 @@ class RequestAuthenticator:
             self._warned_missing_azp = True
             _log.warning("authenticate.session_cookie_without_azp")
 
-    def flow(self, request: object, given: Mapping[str, Any], verify: VerifyOptions, runner: Any) -> Flow[RequestState]:
-        """The authenticate flow for one request; ``given`` holds the per-call options."""
-        options, machine_secret = self.options, self._machine_secret
-        if given:
-            request_level = {k: v for k, v in given.items() if k in REQUEST_OPTIONS and k != "machine_secret_key"}
-            options = _authenticate_options(options, request_level)
-            machine_key = given.get("machine_secret_key")
-            machine_secret = Secret(machine_key) if machine_key else machine_secret
+    def flow(self, request: object, given: Mapping[str, Any], verify: VerifyOptions) -> Flow[RequestState]:
+        """The authenticate flow for one request with per-call options ``given`` (and ``verify`` built from them)."""
+        request_level = {k: v for k, v in given.items() if k in REQUEST_OPTIONS and k != "machine_secret_key"}
+        options = _authenticate_options(self.options, request_level)
+        machine_key = given.get("machine_secret_key")
+        machine_secret = Secret(machine_key) if machine_key else self._machine_secret
         token_flow = self._token_flow if verify is self._verify else self._make_token_flow(verify)
-        return authenticate_flow(
-            self._verifier,
-            coerce_request(request),
-            verify,
-            options,
-            machine_secret_key=machine_secret,
-            runner=runner,
-            token_flow=token_flow,
-            warn_missing_azp=self._warn_missing_azp,
-        )
+        return self._bind(verify, options, machine_secret, token_flow).flow(request)

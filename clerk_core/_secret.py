@@ -17,7 +17,7 @@ _MASK: Final = "Secret('***')"
 class Secret:
     """Holds a secret string; only :meth:`reveal` gives the value back."""
 
-    __slots__ = ("_fingerprint", "_value")
+    __slots__ = ("_fingerprint", "_hash", "_value")
 
     def __init__(self, value: str) -> None:
         if isinstance(value, Secret):
@@ -26,6 +26,7 @@ class Secret:
             raise TypeError("Secret holds a str")
         self._value = value
         self._fingerprint = ""
+        self._hash = hash(("Secret", value))  # key caches look secrets up on every verification
 
     def reveal(self) -> str:
         """The secret itself. Call it only where the value leaves for its destination."""
@@ -47,7 +48,7 @@ class Secret:
         return isinstance(other, Secret) and other._value == self._value
 
     def __hash__(self) -> int:
-        return hash(("Secret", self._value))
+        return self._hash
 
     def __repr__(self) -> str:
         return _MASK

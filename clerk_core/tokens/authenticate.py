@@ -10,6 +10,7 @@ performs them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -36,11 +37,11 @@ from .handshake import HandshakeFailed, resolve_handshake
 from .organization_sync import OrganizationMatcher, OrganizationSyncTarget, needs_organization_sync
 from .publishable_key import is_development_secret_key
 from .refresh import RefreshError, attempt_refresh
-from .request import ClerkRequest, ClerkUrl
-from .state import AuthErrorReason, AuthStatus, RequestState, Runner, StateInfo, TokenFlow
+from .request import ClerkRequest, ClerkUrl, coerce_request
+from .state import AuthErrorReason, AuthStatus, RequestState, Runner, StateInfo, TokenFlow, signed_in_session
 from .verify import Verifier
 
-__all__ = ["AuthenticateOptions", "authenticate_flow"]
+__all__ = ["AuthenticateFlow", "AuthenticateOptions"]
 
 _log = get_logger("authenticate")
 
@@ -50,6 +51,10 @@ _REDIRECT_LOOP_LIMIT: Final = 3
 # Account Portal hosts of development instances, trusted as referrers on non-production instances.
 _LEGACY_DEV_SUFFIXES: Final = (".lcl.dev", ".lclstage.dev", ".lclclerk.com")
 _CURRENT_DEV_SUFFIXES: Final = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
+
+
+def _nothing() -> None:
+    return None
 
 
 class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
@@ -69,26 +74,14 @@ class AuthenticateOptions(msgspec.Struct, frozen=True, kw_only=True, cache_hash=
 
 
 class _Machine:
-    """The flow's helpers, bound to one request (keeps the flow functions short)."""
+    """The full decision's helpers, bound to one request (keeps the flow functions short)."""
 
-    __slots__ = ("ctx", "machine_secret_key", "runner", "token_flow", "verifier", "warn_missing_azp")
+    __slots__ = ("ctx", "flow", "verifier")
 
-    def __init__(
-        self,
-        verifier: Verifier,
-        ctx: RequestContext,
-        *,
-        machine_secret_key: Secret | None,
-        runner: Runner | None,
-        token_flow: TokenFlow | None,
-        warn_missing_azp: Callable[[], None],
-    ) -> None:
-        self.verifier = verifier
+    def __init__(self, flow: AuthenticateFlow, ctx: RequestContext) -> None:
+        self.flow = flow
         self.ctx = ctx
-        self.machine_secret_key = machine_secret_key
-        self.runner = runner
-        self.token_flow = token_flow
-        self.warn_missing_azp = warn_missing_azp
+        self.verifier = flow.verifier
 
     @property
     def secret_key(self) -> Secret | None:
@@ -99,22 +92,12 @@ class _Machine:
 
     def _state(self, status: str, **fields: Any) -> RequestState:
         return RequestState(
-            status, info=self.ctx.state_info(), runner=self.runner, token_flow=self.token_flow, **fields
+            status, info=self.ctx.state_info(), runner=self.flow.runner, token_flow=self.flow.token_flow, **fields
         )
 
     def signed_in(self, token: str, claims: dict[str, Any], headers: Sequence[tuple[str, str]] = ()) -> RequestState:
-        return RequestState(
-            AuthStatus.SIGNED_IN,
-            reason=None,
-            message=None,
-            token=token,
-            token_type=SESSION_TOKEN,
-            headers=list(headers),
-            info=self.ctx.state_info(),
-            claims=claims,
-            runner=self.runner,
-            token_flow=self.token_flow,
-        )
+        flow = self.flow
+        return signed_in_session(token, claims, self.ctx.state_info(), flow.runner, flow.token_flow, list(headers))
 
     def signed_out(
         self,
@@ -234,96 +217,112 @@ def _header_safe(value: str) -> bool:
 # -- the flow --------------------------------------------------------------------------------
 
 
-def authenticate_flow(
-    verifier: Verifier,
-    request: ClerkRequest,
-    verify: VerifyOptions,
-    options: AuthenticateOptions,
-    *,
-    machine_secret_key: Secret | None,
-    runner: Runner | None = None,
-    token_flow: TokenFlow | None = None,
-    warn_missing_azp: Callable[[], None] = lambda: None,
-) -> Flow[RequestState]:
-    """Decide the request's state in the reference's order (§3.4)."""
-    accepts = options.accepts_token
-    if accepts != machine.M2M_TOKEN and verify.secret_key is None:
-        raise ConfigurationError(
-            "secret-key-missing",
-            "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance.",
+@dataclasses.dataclass(eq=False, kw_only=True, slots=True)
+class AuthenticateFlow:
+    """``authenticate_request`` bound to one client's options: :meth:`flow` decides one request.
+
+    Everything that does not change between requests (the options, the keys, whether
+    the common path applies, the state info it echoes) is resolved here once, so the
+    common API request (a session token in the Authorization header of a plain,
+    non-satellite, non-proxied app) costs little more than verifying its token.
+    """
+
+    verifier: Verifier
+    verify: VerifyOptions
+    options: AuthenticateOptions
+    machine_secret_key: Secret | None
+    runner: Runner | None = None
+    token_flow: TokenFlow | None = None
+    warn_missing_azp: Callable[[], None] = _nothing
+    _lean: bool = dataclasses.field(init=False)
+    _info: StateInfo | None = dataclasses.field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        options = self.options
+        self._lean = (
+            options.accepts_token == SESSION_TOKEN
+            and self.verify.secret_key is not None
+            and not options.is_satellite
+            and not options.proxy_url
         )
-    if accepts == machine.M2M_TOKEN and verify.secret_key is None and machine_secret_key is None:
-        raise ConfigurationError(
-            "secret-key-missing",
-            "Missing Clerk Secret Key or Machine Secret Key. An m2m_token needs one of them.",
-        )
-    token = request.authorization_token
-    if token and accepts == SESSION_TOKEN and not options.is_satellite and not options.proxy_url:
-        # The common API request, kept lean: a session token in the header of a plain
-        # (non-satellite, non-proxied) app needs no request context unless it fails.
-        info = plain_state_info(options)
-        jwt = None if machine.prefix_type(token) is not None else verifier.decoder.decode_or_none(token)
-        if jwt is not None and not _not_a_session_token(jwt):
-            try:
-                key = verifier.session_key(jwt, verify)
-                claims = yield from verify_jwt_flow(
-                    jwt, verify, key=key, algorithms=verifier.algorithms, now=verifier.clock
-                )
-            except TokenVerificationError as exc:
-                failure: TokenVerificationError | None = exc
-            else:
-                return RequestState(
-                    AuthStatus.SIGNED_IN,
-                    reason=None,
-                    message=None,
-                    token=token,
-                    token_type=SESSION_TOKEN,
-                    headers=[],
-                    info=info,
-                    claims=claims,
-                    runner=runner,
-                    token_flow=token_flow,
-                )
-        else:
-            failure = None
-    else:
-        failure = None
-    ctx = RequestContext(request, options, verify, verifier.clock(), verifier.decoder)
-    if options.is_satellite and accepts != machine.M2M_TOKEN:
-        _assert_satellite(ctx, verify.secret_key)
-    m = _Machine(
-        verifier,
-        ctx,
-        machine_secret_key=machine_secret_key,
-        runner=runner,
-        token_flow=token_flow,
-        warn_missing_azp=warn_missing_azp,
-    )
-    if failure is not None:
-        return (yield from _session_error(m, failure, "header"))
-    if isinstance(accepts, tuple):
-        kind = (_token_type(ctx, token) or SESSION_TOKEN) if token else SESSION_TOKEN
-        if kind not in accepts:
-            # The reference's signedOutInvalidToken(): no instance context is echoed back.
-            return RequestState(
-                AuthStatus.SIGNED_OUT,
-                reason=AuthErrorReason.TOKEN_TYPE_MISMATCH,
-                message="",
-                token=None,
-                token_type=None,
-                headers=_with_debug_headers((), AuthStatus.SIGNED_OUT, AuthErrorReason.TOKEN_TYPE_MISMATCH, ""),
-                info=StateInfo(),
-                runner=runner,
+
+    def flow(self, request: object) -> Flow[RequestState]:
+        """Decide the request's state in the reference's order (§3.4).
+
+        ``request``: a :class:`ClerkRequest`, or what :func:`coerce_request` takes.
+        """
+        if type(request) is not ClerkRequest:
+            request = coerce_request(request)
+        token = request.authorization_token
+        if not token or not self._lean:
+            return (yield from self._decide(request, token, None))
+        # Resolved on first use, not at construction: a bad publishable key raises per request, as in the reference.
+        info = self._info or self._plain_info()
+        verifier = self.verifier
+        # An opaque machine token (mt_, oat_, ak_) never decodes: a JWT header's first character is e, I, C or D.
+        jwt = verifier.decoder.decode_or_none(token)
+        if jwt is None or not _is_session_jwt(jwt):
+            return (yield from self._decide(request, token, None))
+        verify = self.verify
+        try:
+            key = verifier.session_key(jwt, verify)
+            claims = yield from verify_jwt_flow(
+                jwt, verify, key=key, algorithms=verifier.algorithms, now=verifier.clock
             )
-    if token:
-        if accepts == "any" or isinstance(accepts, tuple):
-            return (yield from _any_token(m, token))
-        if accepts == SESSION_TOKEN:
-            return (yield from _header_session(m, token))
-        return (yield from _machine_token(m, token, accepts))
-    if accepts in MACHINE_TYPES:
-        return m.signed_out(AuthErrorReason.NO_TOKEN_IN_HEADER, token_type=accepts)
-    return (yield from _cookie_path(m))
+        except TokenVerificationError as exc:
+            return (yield from self._decide(request, token, exc))
+        return signed_in_session(token, claims, info, self.runner, self.token_flow)
+
+    def _plain_info(self) -> StateInfo:
+        info = self._info = plain_state_info(self.options)
+        return info
+
+    def _decide(
+        self, request: ClerkRequest, token: str | None, failure: TokenVerificationError | None
+    ) -> Flow[RequestState]:
+        """The full decision, with a request context; ``failure`` is the lean path's verification error."""
+        options, verify, verifier = self.options, self.verify, self.verifier
+        accepts = options.accepts_token
+        machine_secret_key = self.machine_secret_key
+        if accepts != machine.M2M_TOKEN and verify.secret_key is None:
+            raise ConfigurationError(
+                "secret-key-missing",
+                "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance.",
+            )
+        if accepts == machine.M2M_TOKEN and verify.secret_key is None and machine_secret_key is None:
+            raise ConfigurationError(
+                "secret-key-missing",
+                "Missing Clerk Secret Key or Machine Secret Key. An m2m_token needs one of them.",
+            )
+        ctx = RequestContext(request, options, verify, verifier.clock(), verifier.decoder)
+        if options.is_satellite and accepts != machine.M2M_TOKEN:
+            _assert_satellite(ctx, verify.secret_key)
+        m = _Machine(self, ctx)
+        if failure is not None:
+            return (yield from _session_error(m, failure, "header"))
+        if isinstance(accepts, tuple):
+            kind = (_token_type(ctx, token) or SESSION_TOKEN) if token else SESSION_TOKEN
+            if kind not in accepts:
+                # The reference's signedOutInvalidToken(): no instance context is echoed back.
+                return RequestState(
+                    AuthStatus.SIGNED_OUT,
+                    reason=AuthErrorReason.TOKEN_TYPE_MISMATCH,
+                    message="",
+                    token=None,
+                    token_type=None,
+                    headers=_with_debug_headers((), AuthStatus.SIGNED_OUT, AuthErrorReason.TOKEN_TYPE_MISMATCH, ""),
+                    info=StateInfo(),
+                    runner=self.runner,
+                )
+        if token:
+            if accepts == "any" or isinstance(accepts, tuple):
+                return (yield from _any_token(m, token))
+            if accepts == SESSION_TOKEN:
+                return (yield from _header_session(m, token))
+            return (yield from _machine_token(m, token, accepts))
+        if accepts in MACHINE_TYPES:
+            return m.signed_out(AuthErrorReason.NO_TOKEN_IN_HEADER, token_type=accepts)
+        return (yield from _cookie_path(m))
 
 
 def _assert_satellite(ctx: RequestContext, secret_key: Secret | None) -> None:
@@ -349,13 +348,13 @@ def _assert_satellite(ctx: RequestContext, secret_key: Secret | None) -> None:
         )
 
 
-def _not_a_session_token(jwt: Jwt) -> bool:
-    """A machine JWT, or a JWT of another category (a template token, SEC-340)."""
+def _is_session_jwt(jwt: Jwt) -> bool:
+    """Neither a machine JWT nor a JWT of another category (a template token, SEC-340)."""
     header = jwt.header
     cat = header.get("cat")
     if cat is not None and cat != categories.SESSION_TOKEN and cat != categories.IGNORE:
-        return True
-    return machine.jwt_type(header, jwt.payload) is not None
+        return False
+    return machine.jwt_type(header, jwt.payload) is None
 
 
 def _token_type(ctx: RequestContext, token: str) -> str | None:
@@ -373,7 +372,7 @@ def _header_session(m: _Machine, token: str) -> Flow[RequestState]:
     jwt = m.ctx.decoded(token)
     if jwt is None:
         return (yield from _session_error(m, _decode_error(m, token), "header"))
-    if _not_a_session_token(jwt):
+    if not _is_session_jwt(jwt):
         return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
     try:
         claims = yield from m.verifier.verify_decoded(jwt, m.ctx.verify)
@@ -410,7 +409,7 @@ def _machine_token(m: _Machine, token: str, accepts: str) -> Flow[RequestState]:
 
 def _verify_machine(m: _Machine, token: str, kind: str) -> Flow[RequestState]:
     try:
-        data = yield from m.verifier.verify_machine_token(token, m.ctx.verify, m.machine_secret_key)
+        data = yield from m.verifier.verify_machine_token(token, m.ctx.verify, m.flow.machine_secret_key)
     except MachineTokenVerificationError as exc:
         return m.signed_out(exc.code, exc.full_message, token_type=kind)
     return m._state(
@@ -484,7 +483,7 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
     decoded = ctx.decoded(token)
     if decoded is None:
         return (yield from _session_error(m, _decode_error(m, token), "cookie"))
-    if _not_a_session_token(decoded):
+    if not _is_session_jwt(decoded):
         return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
     iat = decoded.payload.get("iat")
     if isinstance(iat, (int, float)) and not isinstance(iat, bool) and iat < ctx.client_uat:
@@ -494,7 +493,7 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
     except TokenVerificationError as exc:
         return (yield from _session_error(m, exc, "cookie"))
     if not claims.get("azp"):
-        m.warn_missing_azp()
+        m.flow.warn_missing_azp()
     state = m.signed_in(token, claims)
     if _cross_origin_sync_needed(ctx):
         return m.maybe_handshake(

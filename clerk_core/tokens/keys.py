@@ -68,13 +68,19 @@ class KeyResolver:
         self._config = config
         self._cache = cache
         self._clock = clock
-        self._pem: dict[tuple[Secret, str], object] = {}
-        self._pem_jwk: dict[Secret, dict[str, str]] = {}
+        self._pem: dict[Secret, _PemKey] = {}
 
     def key_source(self, kid: object, options: VerifyOptions, *, failed_to_resolve: str) -> KeySource:
         """Where the key of a token with this ``kid`` comes from under ``options``."""
-        if options.jwt_key is not None:
-            return _PemKey(self, options.jwt_key)
+        pem = options.jwt_key
+        if pem is not None:
+            # One long-lived source per PEM: a warm lookup is a dict probe, not an allocation.
+            source = self._pem.get(pem)
+            if source is None:
+                if len(self._pem) >= _PEM_CACHE_SIZE:
+                    self._pem.clear()
+                source = self._pem[pem] = _PemKey(pem)
+            return source
         if options.secret_key is not None:
             return _JwksKey(self, kid, options)
         raise TokenVerificationError(Reason.JWK_FAILED_TO_RESOLVE, failed_to_resolve, action=Action.SET_CLERK_JWT_KEY)
@@ -86,27 +92,6 @@ class KeyResolver:
         if entry is None or options.skip_jwks_cache or self._clock() - entry.fetched_at >= self._config.jwks_cache_ttl:
             return None
         return entry.handles.get((kid, alg)) if isinstance(kid, str) else None
-
-    # -- PEM ---------------------------------------------------------------------------------
-
-    def cached_pem_handle(self, pem: Secret, alg: str) -> object | None:
-        """The imported handle for this PEM and ``alg``, if imported before."""
-        return self._pem.get((pem, alg))
-
-    def pem_handle(self, pem: Secret, alg: str) -> Flow[object]:
-        """Parse (once) and import (once per algorithm) a PEM public key."""
-        handle = self._pem.get((pem, alg))
-        if handle is None:
-            jwk = self._pem_jwk.get(pem)
-            if jwk is None:
-                jwk = load_jwk_from_pem(pem)
-                if len(self._pem_jwk) >= _PEM_CACHE_SIZE:
-                    self._pem_jwk.clear()
-                    self._pem.clear()
-                self._pem_jwk[pem] = jwk
-            handle = yield from import_key(jwk, alg)
-            self._pem[(pem, alg)] = handle
-        return handle
 
     # -- JWKS --------------------------------------------------------------------------------
 
@@ -204,19 +189,25 @@ class KeyResolver:
 
 
 class _PemKey:
-    """A key source for a PEM public key (``jwt_key``)."""
+    """A key source for a PEM public key (``jwt_key``): parsed once, imported once per algorithm."""
 
-    __slots__ = ("_pem", "_resolver")
+    __slots__ = ("_handles", "_jwk", "_pem")
 
-    def __init__(self, resolver: KeyResolver, pem: Secret) -> None:
-        self._resolver = resolver
+    def __init__(self, pem: Secret) -> None:
         self._pem = pem
+        self._jwk: dict[str, str] | None = None
+        self._handles: dict[str, object] = {}
 
     def cached(self, alg: str) -> object | None:
-        return self._resolver.cached_pem_handle(self._pem, alg)
+        return self._handles.get(alg)
 
     def load(self, alg: str) -> Flow[object]:
-        return self._resolver.pem_handle(self._pem, alg)
+        jwk = self._jwk
+        if jwk is None:
+            jwk = self._jwk = load_jwk_from_pem(self._pem)
+        handle = yield from import_key(jwk, alg)
+        self._handles[alg] = handle
+        return handle
 
 
 class _JwksKey:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
-__all__ = ["ClerkRequest", "ClerkUrl", "HeadersInput", "parse_cookie_header"]
+__all__ = ["ClerkRequest", "ClerkUrl", "HeadersInput", "coerce_request", "parse_cookie_header"]
 
 #: What :class:`ClerkRequest` accepts as headers: a mapping, or (name, value)
 #: pairs as ASGI gives them (bytes are decoded as latin-1).
@@ -607,3 +607,15 @@ def _wsgi_bytes(value: Any) -> bytes:
         return text.encode("latin-1")
     except UnicodeEncodeError:
         return text.encode("utf-8")
+
+
+def coerce_request(request: object) -> ClerkRequest:
+    """A ClerkRequest from what a framework hands over: an ASGI scope, a WSGI environ, or a request object."""
+    if isinstance(request, ClerkRequest):
+        return request
+    if isinstance(request, Mapping):
+        if request.get("type") in ("http", "websocket"):
+            return ClerkRequest.from_asgi(request)
+        if "REQUEST_METHOD" in request:
+            return ClerkRequest.from_wsgi(request)
+    return ClerkRequest.from_object(request)

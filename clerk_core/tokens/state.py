@@ -31,6 +31,7 @@ __all__ = [
     "SessionAuth",
     "StateInfo",
     "debug_request_state",
+    "signed_in_session",
 ]
 
 #: Runs a flow with the client's driver: a value (sync client) or an awaitable (async client).
@@ -341,6 +342,29 @@ class RequestState:
 
     def __repr__(self) -> str:
         return f"RequestState(status={self.status!r}, reason={self.reason!r}, token_type={self.token_type!r})"
+
+
+def signed_in_session(
+    token: str,
+    claims: Mapping[str, Any],
+    info: StateInfo,
+    runner: Runner | None,
+    token_flow: TokenFlow | None,
+    headers: list[tuple[str, str]] | None = None,
+) -> RequestState:
+    """A signed-in session state, built without keyword parsing: it is every authenticated request's result."""
+    state = RequestState.__new__(RequestState)
+    state.status = AuthStatus.SIGNED_IN
+    state.reason = state.message = None
+    state.token = token
+    state.token_type = "session_token"
+    state.headers = [] if headers is None else headers
+    state._info = info
+    state._claims = claims
+    state._machine = None
+    state._runner = runner
+    state._token_flow = token_flow
+    return state
 
 
 def debug_request_state(state: RequestState) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from clerk_core import APIKey, M2MToken, MachineTokenVerificationError, OAuthAccessToken, TokenVerificationError
+from clerk_core.hookspecs import hookimpl
 from clerk_core.jwt import categories
 from clerk_core.testing import KeyPair, LocalClerk, mint_handshake_token, mint_m2m_token, mint_oauth_token, sign_jwt
 from clerk_core.testing.minting import mint_session_token
@@ -110,6 +111,50 @@ def test_s23_cache_isolated_per_secret_url_and_version(driver: Driver, keys: Key
         clock.now += 301  # past the 5-minute TTL: each scope refetches on its own
         driver.call(client, "verify_token", first.session_token(now=clock.now))
         assert (first.jwks_requests, second.jwks_requests) == (3, 1)
+
+
+class _CountingCrypto:
+    """The shipped crypto provider, counting the key imports it is asked for."""
+
+    def __init__(self) -> None:
+        from clerk_plugins.josepy_crypto import JosepyCrypto
+
+        self.inner = JosepyCrypto()
+        self.imports: list[str] = []
+
+    def import_key(self, jwk: Any, alg: str) -> object:
+        self.imports.append(jwk["n"][:12])
+        return self.inner.import_key(jwk, alg)
+
+    def verify(self, alg: str, key: object, signature: bytes, data: bytes) -> bool:
+        return self.inner.verify(alg, key, signature, data)
+
+    @hookimpl
+    def clerk_crypto_backend(self, runtime: Any, options: Any) -> _CountingCrypto:
+        return self
+
+
+def test_pem_key_imported_once_per_text_and_kept_apart(driver: Driver, keys: KeyPair, other_keys: KeyPair) -> None:
+    crypto = _CountingCrypto()
+    client = driver.client(jwt_key=keys.public_pem, plugins=[crypto], environ={})
+    for sub in ("user_a", "user_b", "user_c"):
+        assert driver.call(client, "verify_token", mint_session_token(keys, sub=sub))["sub"] == sub
+    assert len(crypto.imports) == 1  # the client's PEM: parsed and imported once
+    other_token = mint_session_token(other_keys)
+    assert driver.call(client, "verify_token", other_token, jwt_key=other_keys.public_pem)["sub"] == "user_2local"
+    with pytest.raises(TokenVerificationError) as exc:
+        driver.call(client, "verify_token", other_token)  # the per-call key did not replace the client's
+    assert exc.value.reason == "token-invalid-signature"
+    with pytest.raises(TokenVerificationError) as exc:
+        driver.call(client, "verify_token", mint_session_token(keys), jwt_key=other_keys.public_pem)
+    assert exc.value.reason == "token-invalid-signature"
+    assert len(crypto.imports) == 2 and crypto.imports[0] != crypto.imports[1]
+    for blank_lines in range(1, 21):  # more PEM texts than the cache holds: still right, imported again
+        pem = other_keys.public_pem + "\n" * blank_lines
+        assert driver.call(client, "verify_token", other_token, jwt_key=pem)["sub"] == "user_2local"
+    assert len(crypto.imports) == 22
+    assert driver.call(client, "verify_token", mint_session_token(keys))["sub"] == "user_2local"
+    assert len(crypto.imports) == 23  # the client's own PEM was evicted with the rest
 
 
 def test_s24_verify_token_with_jwt_key_and_with_secret_key(driver: Driver, local_clerk: LocalClerk) -> None:
