@@ -442,11 +442,12 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
                 raise ConfigurationError("handshake-verification-failed", str(exc)) from exc
             _log.warning("authenticate.handshake_unresolved", reason="session-verification-failed")
 
-    url = request.clerk_url
+    query = request.query
     options = ctx.options
     eligible_for_sync = options.is_satellite and request.sec_fetch_dest == "document" and request.method == "GET"
-    needs_sync = url.get(names.SYNCED_PARAM) == "false"
-    sync_completed = url.get(names.SYNCED_PARAM) == "true"
+    synced = query(names.SYNCED_PARAM)
+    needs_sync = synced == "false"
+    sync_completed = synced == "true"
     has_cookies = bool(ctx.session_cookie or ctx.client_uat)
     skip_sync = options.satellite_auto_sync is not True and not has_cookies and not needs_sync
     if eligible_for_sync and not sync_completed:
@@ -456,10 +457,11 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
             if not development:
                 return m.maybe_handshake(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING)
             assert options.sign_in_url is not None  # asserted for dev satellites
-            sign_in = ClerkUrl.parse(options.sign_in_url).with_params(set={names.REDIRECT_URL_PARAM: str(url)})
+            here = str(request.clerk_url)
+            sign_in = ClerkUrl.parse(options.sign_in_url).with_params(set={names.REDIRECT_URL_PARAM: here})
             return m.maybe_handshake(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING, "", [("Location", str(sign_in))])
 
-    back = url.get(names.REDIRECT_URL_PARAM)
+    back = query(names.REDIRECT_URL_PARAM)
     if development and not options.is_satellite and back:
         extra = {names.SYNCED_PARAM: "true"}
         if ctx.dev_browser:
@@ -467,7 +469,7 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
         satellite = ClerkUrl.parse(back).with_params(set=extra)
         return m.maybe_handshake(AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING, "", [("Location", str(satellite))])
 
-    if development and url.get(names.DEV_BROWSER) is not None:
+    if development and query(names.DEV_BROWSER) is not None:
         return m.maybe_handshake(AuthErrorReason.DEV_BROWSER_SYNC)
     if development and not ctx.dev_browser:
         return m.maybe_handshake(AuthErrorReason.DEV_BROWSER_MISSING)

@@ -103,8 +103,6 @@ class RequestContext:
     def load_cookies(self) -> None:
         if self._cookies_ready:
             return
-        from .cookies import uses_suffixed_cookies
-
         request, suffix = self.request, self.suffix
         cookie = request.cookies.get  # parsed once; plain dict lookups from here on
 
@@ -112,7 +110,7 @@ class RequestContext:
         session_suffixed = cookie(f"{names.SESSION}_{suffix}")
         uat_plain = cookie(names.CLIENT_UAT)
         uat_suffixed = cookie(f"{names.CLIENT_UAT}_{suffix}")
-        self.suffixed = uses_suffixed_cookies(
+        self.suffixed = names.uses_suffixed_cookies(
             session_plain=session_plain,
             session_suffixed=session_suffixed,
             uat_plain=uat_plain,
@@ -126,11 +124,11 @@ class RequestContext:
         uat = uat_suffixed if self.suffixed else uat_plain
         self.client_uat = _int(uat)
         self.refresh_cookie = cookie(f"{names.REFRESH}_{suffix}")
-        url = request.clerk_url
+        query = request.query
         db_cookie = cookie(f"{names.DEV_BROWSER}_{suffix}") if self.suffixed else cookie(names.DEV_BROWSER)
-        self.dev_browser = url.get(names.DEV_BROWSER) or db_cookie or cookie(names.DEV_BROWSER)
-        self.handshake_token = url.get(names.HANDSHAKE) or cookie(names.HANDSHAKE)
-        self.handshake_nonce = url.get(names.HANDSHAKE_NONCE) or cookie(names.HANDSHAKE_NONCE)
+        self.dev_browser = query(names.DEV_BROWSER) or db_cookie or cookie(names.DEV_BROWSER)
+        self.handshake_token = query(names.HANDSHAKE) or cookie(names.HANDSHAKE)
+        self.handshake_nonce = query(names.HANDSHAKE_NONCE) or cookie(names.HANDSHAKE_NONCE)
         self.redirect_count = _int(cookie(names.REDIRECT_COUNT))
         self._cookies_ready = True
 

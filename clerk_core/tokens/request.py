@@ -581,7 +581,14 @@ class ClerkRequest:
 
     def query(self, name: str) -> str | None:
         """The first value of query parameter ``name`` of :attr:`clerk_url`, or None."""
-        return self.clerk_url.get(name)
+        # Read from the URL as given: deriving clerk_url changes only its scheme and host,
+        # and the cookie path reads parameters on every request (most URLs have no query).
+        raw = self._raw_url
+        if raw is None:
+            if "?" not in (self._url or ""):
+                return None
+            raw = self._raw()
+        return raw.get(name)
 
     def __repr__(self) -> str:  # names only: cookie and Authorization values are credentials
         url = self.clerk_url

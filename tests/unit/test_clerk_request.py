@@ -374,6 +374,25 @@ def test_query_reads_first_value_of_clerk_url() -> None:
     assert request.query("missing") is None
 
 
+@pytest.mark.parametrize(
+    ("url", "headers", "expected"),
+    [
+        ("https://app.example/p", {}, None),
+        ("https://app.example/p#frag?a=1", {}, None),  # a "?" in the fragment starts no query
+        ("https://app.example/p?a=1#x", {}, "1"),
+        ("/p?a=2", {"host": "app.example"}, "2"),  # relative URL, derived origin
+        ("http://internal:8080/p?a=3", {"x-forwarded-host": "app.example", "x-forwarded-proto": "https"}, "3"),
+    ],
+)
+def test_query_is_the_same_on_the_url_as_given_and_as_derived(
+    url: str, headers: dict[str, str], expected: str | None
+) -> None:
+    request = ClerkRequest("GET", url, headers)
+    assert request.query("a") == expected  # read before clerk_url is derived
+    assert request.clerk_url.get("a") == expected
+    assert ClerkRequest("GET", url, headers).clerk_url.query == request.clerk_url.query
+
+
 # -- adapters -----------------------------------------------------------------------------------
 
 
