@@ -62,11 +62,6 @@ def _decoded(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     return jwt.header, jwt.payload
 
 
-def _is_m2m_jwt(header: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
-    sub = payload.get("sub")
-    return isinstance(sub, str) and sub.startswith(M2M_SUBJECT_PREFIX)
-
-
 def prefix_type(token: str) -> str | None:
     """The type of an opaque machine token by its prefix, or None."""
     if token.startswith(M2M_TOKEN_PREFIX):
@@ -80,7 +75,8 @@ def prefix_type(token: str) -> str | None:
 
 def jwt_type(header: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
     """The machine type of a decoded JWT (M2M by ``sub``, OAuth by ``typ``), or None for a session-like JWT."""
-    if _is_m2m_jwt(header, payload):
+    sub = payload.get("sub")
+    if isinstance(sub, str) and sub.startswith(M2M_SUBJECT_PREFIX):
         return M2M_TOKEN
     if header.get("typ") in OAUTH_ACCESS_TOKEN_TYPES:
         return OAUTH_TOKEN

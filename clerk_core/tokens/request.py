@@ -127,21 +127,6 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
-def _bearer_token(value: str | None) -> str | None:
-    """The reference's Authorization parsing: ``Bearer <t>`` → t, a lone value → itself, other schemes → None."""
-    if not value:
-        return None
-    value = value.strip(_HTTP_WS)  # the Fetch Headers the reference reads have it stripped
-    if not value:
-        return None
-    scheme, space, rest = value.partition(" ")
-    if not space:
-        return value
-    if scheme != "Bearer":  # case-sensitive, as the reference compares with ===
-        return None
-    return rest.lstrip(" ").partition(" ")[0] or None
-
-
 def _first_value(value: str | None) -> str:
     return value.partition(",")[0].strip(_HTTP_WS) if value else ""
 
@@ -356,8 +341,8 @@ class ClerkRequest:
     method: str
 
     def __init__(self, method: str, url: str, headers: HeadersInput = ()) -> None:
-        self.method = _text(method).upper()
-        self._url: str | None = url if isinstance(url, str) else str(url)
+        self.method = (method if type(method) is str else _text(method)).upper()
+        self._url: str | None = url if type(url) is str else str(url)
         self._raw_url: ClerkUrl | None = None
         self._headers = _header_dict(headers)
         self._cookies: dict[str, str] | None = None
@@ -488,7 +473,16 @@ class ClerkRequest:
         whole (a raw token); any other scheme (``Basic …``, lower-case
         ``bearer …``) and an empty header give None.
         """
-        return _bearer_token(self._headers.get(AUTHORIZATION))
+        value = self._headers.get(AUTHORIZATION)
+        if not value:
+            return None
+        value = value.strip(_HTTP_WS)  # the Fetch Headers the reference reads have it stripped
+        scheme, space, rest = value.partition(" ")
+        if not space:
+            return value or None
+        if scheme != "Bearer":  # case-sensitive, as the reference compares with ===
+            return None
+        return rest.lstrip(" ").partition(" ")[0] or None
 
     @property
     def origin(self) -> str | None:
