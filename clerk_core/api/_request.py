@@ -13,10 +13,10 @@ import msgspec
 
 from .._secret import Secret
 from ..errors import APIResponseError, ClerkAPIError, ConfigurationError
-from ..options import BAPI_VERSION
+from ..options import BAPI_VERSION, ClientConfig, VerifyOptions
 from ..providers import HttpRequest, HttpResponse
 
-__all__ = ["build_request", "error_from_response", "join_url", "read_json"]
+__all__ = ["build_request", "error_from_response", "instance_request", "join_url", "read_json"]
 
 _UNSAFE_SEGMENTS: Final = frozenset({".", ".."})
 
@@ -89,6 +89,34 @@ def build_request(
     )
     data = msgspec.json.encode(body) if body is not None else None
     return HttpRequest(method=method, url=url, headers=headers, body=data, timeout=timeout)
+
+
+def instance_request(
+    config: ClientConfig,
+    options: VerifyOptions,
+    secret: Secret,
+    method: str,
+    path: str,
+    *,
+    versioned: bool = True,
+    query: Mapping[str, Any] | None = None,
+    body: Mapping[str, Any] | None = None,
+) -> HttpRequest:
+    """A request to the Backend API ``options`` point at, with the client's timeout and user agent.
+
+    ``versioned=False`` leaves out the version segment (the machine-token verify routes have none).
+    """
+    return build_request(
+        api_url=options.api_url,
+        api_version=options.api_version if versioned else None,
+        secret=secret,
+        method=method,
+        path=path,
+        timeout=config.timeout,
+        user_agent=config.user_agent,
+        query=query,
+        body=body,
+    )
 
 
 def read_json(response: HttpResponse) -> Any:

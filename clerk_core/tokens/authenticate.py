@@ -19,7 +19,7 @@ import msgspec
 from .._flow import Fetch, Flow
 from .._log import get_logger
 from .._secret import Secret
-from ..api._request import build_request, error_from_response, read_json
+from ..api._request import error_from_response, instance_request, read_json
 from ..errors import (
     ConfigurationError,
     MachineTokenVerificationError,
@@ -581,16 +581,7 @@ def session_token_flow(verifier: Verifier, secret: Secret, verify: VerifyOptions
     def flow(session_id: str, template: str | None, expires_in_seconds: int | None) -> Flow[str]:
         path = f"sessions/{session_id}/tokens" + (f"/{template}" if template else "")
         body = {"expires_in_seconds": expires_in_seconds} if expires_in_seconds is not None else None
-        request = build_request(
-            api_url=verify.api_url,
-            api_version=verify.api_version,
-            secret=secret,
-            method="POST",
-            path=path,
-            body=body,
-            timeout=verifier.config.timeout,
-            user_agent=verifier.config.user_agent,
-        )
+        request = instance_request(verifier.config, verify, secret, "POST", path, body=body)
         response = yield Fetch(request)
         if not 200 <= response.status < 300:
             raise error_from_response(response)

@@ -15,7 +15,7 @@ import msgspec
 
 from .._flow import Fetch, Flow
 from .._log import get_logger
-from ..api._request import build_request, read_json
+from ..api._request import instance_request, read_json
 from ..errors import TokenVerificationError, TransportError
 from ..errors import TokenVerificationErrorReason as TVReason
 from . import cookies as names
@@ -81,15 +81,8 @@ def handshake_payload(m: _Machine, nonce: str) -> Flow[list[str]]:
     """``GET /v1/clients/handshake_payload?nonce=…``; failures are logged and yield no directives."""
     verify = m.ctx.verify
     assert m.secret_key is not None
-    request = build_request(
-        api_url=verify.api_url,
-        api_version=verify.api_version,
-        secret=m.secret_key,
-        method="GET",
-        path="clients/handshake_payload",
-        query={"nonce": nonce},
-        timeout=m.verifier.config.timeout,
-        user_agent=m.verifier.config.user_agent,
+    request = instance_request(
+        m.verifier.config, verify, m.secret_key, "GET", "clients/handshake_payload", query={"nonce": nonce}
     )
     try:
         response = yield Fetch(request)

@@ -24,7 +24,7 @@ import msgspec
 from .._flow import Fetch, Flow, Once, Sleep
 from .._log import get_logger
 from .._secret import Secret
-from ..api._request import build_request, error_from_response, read_json
+from ..api._request import error_from_response, instance_request, read_json
 from ..errors import TokenVerificationError, TokenVerificationErrorCode, TransportError
 from ..errors import TokenVerificationErrorAction as Action
 from ..errors import TokenVerificationErrorReason as Reason
@@ -151,15 +151,7 @@ class KeyResolver:
         secret = options.secret_key
         assert secret is not None
         config = self._config
-        request = build_request(
-            api_url=options.api_url,
-            api_version=options.api_version,
-            secret=secret,
-            method="GET",
-            path="jwks",
-            timeout=config.timeout,
-            user_agent=config.user_agent,
-        )
+        request = instance_request(config, options, secret, "GET", "jwks")
         attempt = 0
         while True:
             try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from .._flow import Fetch, Flow
-from ..api._request import build_request, error_from_response, read_json
+from ..api._request import error_from_response, instance_request, read_json
 from ..errors import TokenVerificationError, TransportError
 from ..jwt.decode import decode_jwt
 from . import cookies as names
@@ -55,12 +55,12 @@ def attempt_refresh(m: _Machine, expired: str | None) -> Flow[RequestState | str
         return RefreshError.MISSING_SID
     verify = ctx.verify
     assert m.secret_key is not None
-    request = build_request(
-        api_url=verify.api_url,
-        api_version=verify.api_version,
-        secret=m.secret_key,
-        method="POST",
-        path=f"sessions/{sid}/refresh",
+    request = instance_request(
+        m.verifier.config,
+        verify,
+        m.secret_key,
+        "POST",
+        f"sessions/{sid}/refresh",
         query={"suffixed_cookies": "true" if ctx.suffixed else "false"},
         body={
             "format": "cookie",
@@ -69,8 +69,6 @@ def attempt_refresh(m: _Machine, expired: str | None) -> Flow[RequestState | str
             "request_origin": ctx.request.clerk_url.origin,
             "request_headers": {name: [value] for name, value in ctx.request.header_items()},
         },
-        timeout=m.verifier.config.timeout,
-        user_agent=m.verifier.config.user_agent,
     )
     try:
         response = yield Fetch(request)

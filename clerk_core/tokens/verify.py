@@ -14,7 +14,7 @@ import msgspec
 
 from .._flow import Fetch, Flow, Verify
 from .._secret import Secret
-from ..api._request import build_request, error_from_response, read_json
+from ..api._request import error_from_response, instance_request, read_json
 from ..api.models import APIKey, M2MToken, MachineToken, OAuthAccessToken
 from ..errors import (
     ClerkError,
@@ -241,16 +241,7 @@ class Verifier:
         secret = (machine_secret_key if kind == machine.M2M_TOKEN else None) or options.secret_key
         if secret is None:
             raise ConfigurationError("secret-key-missing", _MISSING_SECRET)
-        request = build_request(
-            api_url=options.api_url,
-            api_version=None,
-            secret=secret,
-            method="POST",
-            path=path,
-            body={member: token},
-            timeout=self.config.timeout,
-            user_agent=self.config.user_agent,
-        )
+        request = instance_request(self.config, options, secret, "POST", path, versioned=False, body={member: token})
         try:
             response = yield Fetch(request)
         except TransportError as exc:
