@@ -280,6 +280,20 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_key_arguments(command: argparse.ArgumentParser) -> None:
+    """The key, Backend API and azp options shared by the commands that verify."""
+    command.add_argument("--jwt-key", metavar="PATH_OR_PEM", help="PEM public key: a file path or the PEM text")
+    command.add_argument("--secret-key", metavar="SK", help="instance secret key (default: $CLERK_SECRET_KEY)")
+    command.add_argument("--api-url", metavar="URL", help="Backend API URL (default: $CLERK_API_URL or Clerk's)")
+    command.add_argument(
+        "--authorized-party",
+        dest="authorized_parties",
+        metavar="P",
+        action="append",
+        help="accepted azp value (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``clerk-core`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -305,17 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     verify.add_argument("token", metavar="TOKEN", help="the JWT, or - to read it from stdin")
-    verify.add_argument("--jwt-key", metavar="PATH_OR_PEM", help="PEM public key: a file path or the PEM text")
-    verify.add_argument("--secret-key", metavar="SK", help="instance secret key (default: $CLERK_SECRET_KEY)")
-    verify.add_argument("--api-url", metavar="URL", help="Backend API URL (default: $CLERK_API_URL or Clerk's)")
+    _add_key_arguments(verify)
     verify.add_argument("--api-version", metavar="V", help="Backend API version segment (default: v1)")
-    verify.add_argument(
-        "--authorized-party",
-        dest="authorized_parties",
-        metavar="P",
-        action="append",
-        help="accepted azp value (repeatable)",
-    )
     verify.add_argument("--audience", metavar="A", action="append", help="accepted aud value (repeatable)")
     verify.add_argument("--issuer", metavar="I", action="append", help="accepted iss value (repeatable)")
     verify.add_argument("--clock-skew-ms", metavar="N", type=float, help="allowed clock skew in ms (default: 5000)")
@@ -335,11 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--url", required=True, help="the full request URL")
     auth.add_argument("-X", "--method", default="GET", help="HTTP method (default: GET)")
     auth.add_argument("-H", "--header", action="append", metavar="'NAME: VALUE'", help="a request header (repeatable)")
-    auth.add_argument("--secret-key", metavar="SK", help="instance secret key (default: $CLERK_SECRET_KEY)")
+    _add_key_arguments(auth)
     auth.add_argument("--publishable-key", metavar="PK", help="publishable key (default: $CLERK_PUBLISHABLE_KEY)")
-    auth.add_argument("--jwt-key", metavar="PATH_OR_PEM", help="PEM public key for networkless verification")
-    auth.add_argument("--api-url", metavar="URL", help="Backend API URL (default: $CLERK_API_URL or Clerk's)")
-    auth.add_argument("--authorized-party", dest="authorized_parties", metavar="P", action="append")
     auth.add_argument("--domain", help="satellite domain")
     auth.add_argument("--proxy-url", help="proxy URL")
     auth.add_argument("--sign-in-url", help="sign-in URL (satellites)")
