@@ -143,8 +143,13 @@ def _redact_header(name: str, value: str) -> str:
         from clerk_core.tokens.request import ClerkUrl
 
         url = ClerkUrl.parse(value)
-        hidden = {k: "<redacted>" for k in _SECRET_PARAMS if url.get(k)}
-        return str(url.with_params(set=hidden)) if hidden else value
+        hidden = [name for name in _SECRET_PARAMS if url.get(name)]
+        if not hidden:
+            return value
+        params = url.search_params()
+        for name in hidden:
+            params.set(name, "<redacted>")
+        return str(url.with_search(params))
     return value
 
 

@@ -31,6 +31,7 @@ from typing import Final
 __all__ = [
     "CLIENT_UAT_COOKIE",
     "DEFAULT_FRONTEND_API",
+    "DEV_BROWSER_COOKIE",
     "REFRESH_COOKIE",
     "SESSION_COOKIE",
     "build_publishable_key",
@@ -45,6 +46,8 @@ SESSION_COOKIE: Final = "__session"
 CLIENT_UAT_COOKIE: Final = "__client_uat"
 #: Always suffixed in a browser: ``__refresh_<suffix>``.
 REFRESH_COOKIE: Final = "__refresh"
+#: A development browser holds it both plain and suffixed.
+DEV_BROWSER_COOKIE: Final = "__clerk_db_jwt"
 
 #: Frontend API host of the default local instance; matches the ``iss`` of minted tokens.
 DEFAULT_FRONTEND_API: Final = "clerk.local.dev"

@@ -46,6 +46,7 @@ from clerk_core.testing.bapi import MachineTokenKind
 from clerk_core.testing.cookies import (
     CLIENT_UAT_COOKIE,
     DEFAULT_FRONTEND_API,
+    DEV_BROWSER_COOKIE,
     REFRESH_COOKIE,
     SESSION_COOKIE,
     build_publishable_key,
@@ -684,26 +685,32 @@ class LocalClerk:
         *,
         suffix: str | None = None,
         now: float | None = None,
+        dev_browser: str | None = None,
     ) -> dict[str, str]:
         """The Clerk cookies a browser signed in to ``session`` holds, name → value.
 
         ``__session`` and ``__session_<suffix>`` (a session token issued at ``now``, default
         the current time; pass an old ``now`` for an expired one), ``__client_uat`` and
         ``__client_uat_<suffix>`` (the sign-in time, never after the token's ``iat``) and
-        ``__refresh_<suffix>`` (the refresh token). ``suffix`` defaults to
-        :attr:`cookie_suffix`; drop keys from the result to model older browsers.
+        ``__refresh_<suffix>`` (the refresh token). With ``dev_browser`` (a development
+        instance's dev-browser token) also ``__clerk_db_jwt`` and ``__clerk_db_jwt_<suffix>``,
+        as ClerkJS writes both. ``suffix`` defaults to :attr:`cookie_suffix`; drop keys from
+        the result to model older browsers.
         """
         suffix = self._cookie_suffix if suffix is None else suffix
         token = self._mint_for_session(session, now=now)
         issued = int(time.time() if now is None else now)
         client_uat = str(min(session.created_at, issued))
-        return {
+        cookies = {
             SESSION_COOKIE: token,
             suffixed(SESSION_COOKIE, suffix): token,
             CLIENT_UAT_COOKIE: client_uat,
             suffixed(CLIENT_UAT_COOKIE, suffix): client_uat,
             suffixed(REFRESH_COOKIE, suffix): session.refresh_token,
         }
+        if dev_browser is not None:
+            cookies[DEV_BROWSER_COOKIE] = cookies[suffixed(DEV_BROWSER_COOKIE, suffix)] = dev_browser
+        return cookies
 
     def register_handshake_nonce(self, nonce: str, directives: Sequence[str]) -> None:
         """Make ``GET /v1/clients/handshake_payload?nonce=<nonce>`` return ``directives``.

@@ -33,11 +33,12 @@ from ..options import BAPI_VERSION, VerifyOptions
 from . import cookies as names
 from . import machine
 from .context import RequestContext, plain_state_info
+from .cookies import SyncStatus
 from .handshake import HandshakeFailed, resolve_handshake
 from .organization_sync import OrganizationMatcher, OrganizationSyncTarget, needs_organization_sync
 from .publishable_key import is_development_secret_key
 from .refresh import RefreshError, attempt_refresh
-from .request import ClerkRequest, ClerkUrl, coerce_request
+from .request import ClerkRequest, ClerkUrl, SearchParams, coerce_request
 from .state import AuthErrorReason, AuthStatus, RequestState, Runner, StateInfo, TokenFlow, signed_in_session
 from .verify import Verifier
 
@@ -130,28 +131,28 @@ class _Machine:
         return not dest and (request.accept or "").startswith("text/html")
 
     def handshake_url(self, reason: str) -> str:
+        """The Frontend API handshake URL, byte for byte as the reference builds it."""
         ctx = self.ctx
         base = ctx.frontend_api if ctx.frontend_api.startswith("http") else f"https://{ctx.frontend_api}"
-        base = base.rstrip("/") + "/v1/client/handshake"
-        redirect = ctx.request.clerk_url.with_params(remove=(names.DEV_BROWSER, names.LEGACY_DEV_BROWSER))
-        params: list[tuple[str, str]] = [
-            ("redirect_url", str(redirect)),
-            (names.API_VERSION_PARAM, BAPI_VERSION),
-            (names.SUFFIXED_COOKIES_PARAM, "true" if ctx.suffixed else "false"),
-            (names.HANDSHAKE_REASON_PARAM, reason),
-            (names.HANDSHAKE_FORMAT_PARAM, "nonce"),
-        ]
-        session = ctx.header_token or ctx.session_cookie
+        here = ctx.request.clerk_url
+        back = here.search_params()
+        back.delete(names.DEV_BROWSER)
+        back.delete(names.LEGACY_DEV_BROWSER)
+        params = SearchParams()
+        params.append(names.SIGN_IN_REDIRECT_PARAM, str(here.with_search(back)))
+        params.append(names.API_VERSION_PARAM, BAPI_VERSION)
+        params.append(names.SUFFIXED_COOKIES_PARAM, "true" if ctx.suffixed else "false")
+        params.append(names.HANDSHAKE_REASON_PARAM, reason)
+        params.append(names.HANDSHAKE_FORMAT_PARAM, "nonce")
+        session = ctx.session_cookie or ctx.header_token  # the reference's sessionToken: the cookie first
         if session:
-            params.append((names.SESSION, session))
+            params.append(names.SESSION, session)
         if ctx.instance_type == "development" and ctx.dev_browser:
-            params.append((names.DEV_BROWSER, ctx.dev_browser))
+            params.append(names.DEV_BROWSER, ctx.dev_browser)
         target = self.organization_target()
         if target is not None:
-            params.append(("organization_id", _organization_param(target)))
-        from urllib.parse import urlencode
-
-        return f"{base}?{urlencode(params)}"
+            params.append(names.ORGANIZATION_ID_PARAM, _organization_param(target))
+        return f"{base.rstrip('/')}/v1/client/handshake?{params}"
 
     def maybe_handshake(
         self, reason: str, message: str = "", headers: Sequence[tuple[str, str]] | None = None
@@ -367,8 +368,8 @@ def _token_type(ctx: RequestContext, token: str) -> str | None:
 
 
 def _header_session(m: _Machine, token: str) -> Flow[RequestState]:
-    if machine.prefix_type(token) is not None:
-        return m.signed_out(AuthErrorReason.TOKEN_TYPE_MISMATCH)
+    # An opaque machine token (mt_, oat_, ak_) is judged as a session JWT that does not
+    # decode (token-invalid), as the reference does; only machine JWTs are a type mismatch.
     jwt = m.ctx.decoded(token)
     if jwt is None:
         return (yield from _session_error(m, _decode_error(m, token), "header"))
@@ -457,17 +458,21 @@ def _cookie_path(m: _Machine) -> Flow[RequestState]:
             if not development:
                 return m.maybe_handshake(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING)
             assert options.sign_in_url is not None  # asserted for dev satellites
-            here = str(request.clerk_url)
-            sign_in = ClerkUrl.parse(options.sign_in_url).with_params(set={names.REDIRECT_URL_PARAM: here})
-            return m.maybe_handshake(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING, "", [("Location", str(sign_in))])
+            sign_in = ClerkUrl.parse(options.sign_in_url)
+            params = sign_in.search_params()
+            params.append(names.REDIRECT_URL_PARAM, str(request.clerk_url))
+            location = str(sign_in.with_search(params))
+            return m.maybe_handshake(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING, "", [("Location", location)])
 
     back = query(names.REDIRECT_URL_PARAM)
     if development and not options.is_satellite and back:
-        extra = {names.SYNCED_PARAM: "true"}
+        satellite = ClerkUrl.parse(back)
+        params = satellite.search_params()
         if ctx.dev_browser:
-            extra[names.DEV_BROWSER] = ctx.dev_browser
-        satellite = ClerkUrl.parse(back).with_params(set=extra)
-        return m.maybe_handshake(AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING, "", [("Location", str(satellite))])
+            params.append(names.DEV_BROWSER, ctx.dev_browser)
+        params.set(names.SYNCED_PARAM, SyncStatus.COMPLETED)
+        location = str(satellite.with_search(params))
+        return m.maybe_handshake(AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING, "", [("Location", location)])
 
     if development and query(names.DEV_BROWSER) is not None:
         return m.maybe_handshake(AuthErrorReason.DEV_BROWSER_SYNC)

@@ -125,8 +125,9 @@ class RequestContext:
         self.client_uat = _int(uat)
         self.refresh_cookie = cookie(f"{names.REFRESH}_{suffix}")
         query = request.query
+        # Suffixed mode reads suffixed cookies only: an unsuffixed dev-browser token belongs to another instance.
         db_cookie = cookie(f"{names.DEV_BROWSER}_{suffix}") if self.suffixed else cookie(names.DEV_BROWSER)
-        self.dev_browser = query(names.DEV_BROWSER) or db_cookie or cookie(names.DEV_BROWSER)
+        self.dev_browser = query(names.DEV_BROWSER) or db_cookie
         self.handshake_token = query(names.HANDSHAKE) or cookie(names.HANDSHAKE)
         self.handshake_nonce = query(names.HANDSHAKE_NONCE) or cookie(names.HANDSHAKE_NONCE)
         self.redirect_count = _int(cookie(names.REDIRECT_COUNT))
@@ -166,10 +167,14 @@ def _instance(
 ) -> tuple[str, str, str, str]:
     """Instance type, frontend API (as seen through domain/proxy), original frontend API and cookie suffix.
 
+    The original frontend API is the instance's own host, before a proxy: a production
+    satellite's is ``clerk.<domain>``, as the reference computes it, so a satellite
+    reads its own cookies and ignores the primary's.
+
     Memoised: they depend only on configuration, and hashing the key for the suffix
     on every request would cost more than verifying the token's claims.
     """
-    original = parse_publishable_key(publishable_key)
+    original = parse_publishable_key(publishable_key, domain=domain, is_satellite=is_satellite)
     parsed = parse_publishable_key(publishable_key, domain=domain, proxy_url=proxy_url, is_satellite=is_satellite)
     return parsed.instance_type, parsed.frontend_api, original.frontend_api, cookie_suffix(publishable_key)
 

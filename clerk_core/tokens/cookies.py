@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from ..errors import TokenVerificationError
 from ..jwt.decode import decode_jwt
+from ._js import UNDEFINED, js_truthy
 
 __all__ = [
     "API_VERSION_PARAM",
@@ -139,7 +140,6 @@ class Headers:
 
 # --- The suffixed-cookie decision ------------------------------------------------------------
 
-_MISSING: Final[Any] = object()  # JavaScript's ``undefined``
 # Pattern strings, not compiled objects: ``re`` compiles on first use and caches, so
 # importing this module costs no regex compilation (cold start matters).
 _SCHEME: Final = r"(?i)https?://"
@@ -157,15 +157,6 @@ def _payload(token: str) -> dict[str, Any] | None:
         return decode_jwt(token).payload
     except TokenVerificationError:
         return None
-
-
-def _js_truthy(value: Any) -> bool:
-    """JavaScript's ``!!value`` for a JSON value (objects and arrays are truthy even when empty)."""
-    if value is _MISSING or value is None or value is False:
-        return False
-    if isinstance(value, (int, float, str)):
-        return bool(value) and value == value  # NaN is falsy
-    return True
 
 
 def _js_number(value: Any) -> float:
@@ -208,8 +199,8 @@ def _js_greater(left: Any, right: Any) -> bool:
 
 def _iat(payload: dict[str, Any] | None) -> Any:
     """``payload?.iat || 0``."""
-    iat = payload.get("iat", _MISSING) if payload is not None else _MISSING
-    return iat if _js_truthy(iat) else 0
+    iat = payload.get("iat", UNDEFINED) if payload is not None else UNDEFINED
+    return iat if js_truthy(iat) else 0
 
 
 def _expired(payload: dict[str, Any] | None, now: float) -> bool:
@@ -220,8 +211,8 @@ def _expired(payload: dict[str, Any] | None, now: float) -> bool:
     """
     if payload is None:
         return False
-    exp = payload.get("exp", _MISSING)
-    if exp is _MISSING:
+    exp = payload.get("exp", UNDEFINED)
+    if exp is UNDEFINED:
         return False  # ``undefined <= n`` is false
     return _js_number(exp) <= math.trunc(now)
 
@@ -251,8 +242,8 @@ def uses_suffixed_cookies(
 
     The reference's ``usesSuffixedCookies``, rule for rule and in its order. Empty
     cookie values count as absent; undecodable tokens count as having no claims;
-    ``original_frontend_api`` is the host in the publishable key (before any proxy or
-    satellite domain replaced it); ``now`` is in seconds. The rules:
+    ``original_frontend_api`` is the instance's own Frontend API host before any proxy
+    (the key's host, or ``clerk.<domain>`` for a production satellite); ``now`` is in seconds. The rules:
 
     1. a plain session without an ``iss`` → plain (a malformed session should sign out,
        not start a handshake);
@@ -276,7 +267,7 @@ def uses_suffixed_cookies(
     decode = payload_of or _payload
     plain = decode(session) if session else None
     if session:
-        if plain is None or not _js_truthy(plain.get("iss", _MISSING)):
+        if plain is None or not js_truthy(plain.get("iss", UNDEFINED)):
             return False
         if _issuer_host(plain) != original_frontend_api:
             return True

@@ -54,10 +54,11 @@ def resolve_handshake(m: _Machine) -> Flow[RequestState]:
         if names.directive_name(directive).startswith(names.SESSION):
             session = names.directive_value(directive)
     if ctx.instance_type == "development":
-        clean = ctx.request.clerk_url.with_params(
-            remove=(names.HANDSHAKE, names.HANDSHAKE_HELP_PARAM, names.DEV_BROWSER, names.HANDSHAKE_NONCE)
-        )
-        headers.append(("Location", str(clean)))
+        here = ctx.request.clerk_url
+        params = here.search_params()
+        for name in (names.HANDSHAKE, names.HANDSHAKE_HELP_PARAM, names.DEV_BROWSER, names.HANDSHAKE_NONCE):
+            params.delete(name)
+        headers.append(("Location", str(here.with_search(params))))
         headers.append(("Cache-Control", "no-store"))
     if not session:
         return m.signed_out(AuthErrorReason.SESSION_TOKEN_MISSING, "", headers)

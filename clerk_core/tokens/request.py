@@ -19,11 +19,11 @@ and parameter *names* only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
-__all__ = ["ClerkRequest", "ClerkUrl", "HeadersInput", "coerce_request", "parse_cookie_header"]
+__all__ = ["ClerkRequest", "ClerkUrl", "HeadersInput", "SearchParams", "coerce_request", "parse_cookie_header"]
 
 #: What :class:`ClerkRequest` accepts as headers: a mapping, or (name, value)
 #: pairs as ASGI gives them (bytes are decoded as latin-1).
@@ -45,7 +45,6 @@ _C0_SPACE: Final = "".join(map(chr, range(0x21)))
 _DEFAULT_PORTS: Final = MappingProxyType({"http": "80", "https": "443", "ws": "80", "wss": "443"})
 #: Characters kept as they are when a decoded path is percent-encoded again (RFC 3986 pchar and "/").
 _PATH_SAFE: Final = "/:@!$&'()*+,;="
-_NO_PARAMS: Final[Mapping[str, str]] = MappingProxyType({})
 
 # The authority stops at "\" too: browsers treat it as "/" in http(s) URLs, and a
 # referrer such as "https://evil.example\@good.example" must not read as good.example.
@@ -54,6 +53,7 @@ _ABSOLUTE_URL: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#\\]*)([^?
 # optional port: no userinfo, path, spaces or markup can slip into the derived origin.
 _HEADER_HOST: Final = re.compile(r"([a-z0-9._-]+|\[[0-9a-f:.]+\])(?::([0-9]{1,5}))?")
 _PERCENT_RUN: Final = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _PLAIN_PATH: Final = re.compile(rb"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")
 _PLAIN_ENCODED_PATH: Final = re.compile(rb"[A-Za-z0-9/:@!$&'()*+,;=._~%-]*")
@@ -177,13 +177,78 @@ def _mounted_path(path: str, root: str) -> str:
     return root + path
 
 
+class SearchParams:
+    """A URL's query as the WHATWG ``URLSearchParams`` holds it: decoded pairs, in order, repeats kept.
+
+    The mutators behave as the reference's calls on ``url.searchParams`` do, so
+    redirect URLs built with them are byte-identical to the reference's:
+    :meth:`append` adds at the end, :meth:`set` replaces the first occurrence in
+    place and drops the others (or appends), :meth:`delete` drops every
+    occurrence. ``str()`` is the ``application/x-www-form-urlencoded``
+    serialisation: UTF-8, space as ``+``, only ``*-._`` and alphanumerics kept.
+    """
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._pairs = list(pairs)
+
+    def get(self, name: str) -> str | None:
+        """The first value of ``name``, or None."""
+        for key, value in self._pairs:
+            if key == name:
+                return value
+        return None
+
+    def append(self, name: str, value: str) -> None:
+        """Add ``name=value`` at the end."""
+        self._pairs.append((name, value))
+
+    def set(self, name: str, value: str) -> None:
+        """Replace the first ``name`` in place and drop its repeats; append if absent."""
+        out: list[tuple[str, str]] = []
+        placed = False
+        for key, old in self._pairs:
+            if key != name:
+                out.append((key, old))
+            elif not placed:
+                out.append((name, value))
+                placed = True
+        if not placed:
+            out.append((name, value))
+        self._pairs = out
+
+    def delete(self, name: str) -> None:
+        """Drop every ``name``."""
+        self._pairs = [(key, value) for key, value in self._pairs if key != name]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._pairs)
+
+    def __str__(self) -> str:
+        return "&".join(f"{_form_encode(name)}={_form_encode(value)}" for name, value in self._pairs)
+
+    def __repr__(self) -> str:  # values may be handshake or dev-browser tokens
+        return f"SearchParams(names={[name for name, _ in self._pairs]!r})"
+
+
+def _form_encode(text: str) -> str:
+    """The ``application/x-www-form-urlencoded`` byte serialiser of the URL standard."""
+    from urllib.parse import quote_plus
+
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)  # a USVString: lone surrogates become U+FFFD
+    # quote_plus keeps "~", which the form serialiser escapes.
+    return quote_plus(text, safe="*").replace("~", "%7E")
+
+
 class ClerkUrl:
     """An immutable absolute URL: scheme, host (with port), path, raw query and fragment.
 
     Scheme and host are lower-case and a default port is dropped, so two URLs
     of the same origin compare equal by :attr:`origin`. The query is kept
-    exactly as received; :meth:`with_params` edits it without re-encoding the
-    parameters it does not touch.
+    exactly as received; :meth:`search_params` and :meth:`with_search` edit it as
+    the reference's ``url.searchParams`` does.
     """
 
     # Read-only properties over private slots: immutable to callers and to mypy, yet as
@@ -274,37 +339,18 @@ class ClerkUrl:
             return None
         return self._pairs()[1].get(name)
 
-    def with_params(self, *, set: Mapping[str, str] = _NO_PARAMS, remove: Iterable[str] = ()) -> ClerkUrl:
-        """A copy with parameters set or removed; the others keep their order and encoding.
+    def search_params(self) -> SearchParams:
+        """A fresh, mutable copy of the query's parameters (the reference's ``url.searchParams``)."""
+        return SearchParams(self._pairs()[0])
 
-        A name in ``set`` replaces the first occurrence in place and drops any
-        repeats; a name not present is appended, in ``set``'s order. Names in
-        ``remove`` are dropped everywhere (``set`` wins for a name in both).
+    def with_search(self, params: SearchParams) -> ClerkUrl:
+        """A copy whose query is ``params`` serialised (no ``?`` when it is empty).
+
+        As with ``URLSearchParams``, every parameter is written out again in the
+        form encoding, the ones that were not touched included: a redirect URL the
+        reference builds this way differs from the original query in its bytes.
         """
-        from urllib.parse import quote_plus, unquote_plus
-
-        def encode(name: str, value: str) -> str:
-            # URLSearchParams serialisation: spaces as "+", "*" kept.
-            return f"{quote_plus(name, safe='*')}={quote_plus(value, safe='*')}"
-
-        updates = dict(set)
-        dropped = frozenset(remove)
-        placed: dict[str, None] = {}
-        pieces: list[str] = []
-        for piece in self.query.split("&") if self.query else ():
-            if not piece:
-                continue
-            name = unquote_plus(piece.partition("=")[0])
-            if name in updates:
-                if name not in placed:
-                    placed[name] = None
-                    pieces.append(encode(name, updates[name]))
-            elif name not in dropped:
-                pieces.append(piece)
-        pieces.extend(encode(name, value) for name, value in updates.items() if name not in placed)
-        return ClerkUrl(
-            scheme=self.scheme, host=self.host, path=self.path, query="&".join(pieces), fragment=self.fragment
-        )
+        return ClerkUrl(scheme=self.scheme, host=self.host, path=self.path, query=str(params), fragment=self.fragment)
 
     def _key(self) -> tuple[str, str, str, str, str]:
         return (self.scheme, self.host, self.path, self.query, self.fragment)

@@ -26,6 +26,8 @@ from typing import Any, Final
 
 import msgspec
 
+from ._js import js_truthy
+
 __all__ = ["SessionClaims", "parse_session_claims", "split_by_scope"]
 
 # JavaScript's String.prototype.trim strips WhiteSpace and LineTerminator code
@@ -45,8 +47,8 @@ _USER_SCOPES: Final = frozenset({"u", "ou", "uo"})
 class SessionClaims(msgspec.Struct, frozen=True, kw_only=True):
     """The identity and authorization fields of a session token, version-independent.
 
-    Built by :func:`parse_session_claims`; every field reads as None (or empty)
-    when its claim is absent or malformed.
+    Built by :func:`parse_session_claims`; every field reads as None when its
+    claim is absent or malformed.
     """
 
     #: ``sid``.
@@ -62,7 +64,9 @@ class SessionClaims(msgspec.Struct, frozen=True, kw_only=True):
     #: Always ``org:``-prefixed in v2 tokens; v1 tokens carry it as issued.
     org_role: str | None = None
     org_slug: str | None = None
-    org_permissions: list[str] = msgspec.field(default_factory=list)
+    #: None when the token carries no organization (as the reference: ``undefined``, not ``[]``);
+    #: a list, possibly empty, when it does.
+    org_permissions: list[str] | None = None
     #: ``fva``: minutes since the first and second factor were last verified, -1 for a
     #: factor group that is not enabled; None when absent or malformed.
     factor_verification_age: tuple[int, int] | None = None
@@ -135,10 +139,12 @@ def _is_version_2(value: object) -> bool:
     return type(value) in (int, float) and value == 2
 
 
-def _org_from_v2(claims: Mapping[str, Any]) -> tuple[str | None, str | None, str | None, list[str]]:
+def _org_from_v2(claims: Mapping[str, Any]) -> tuple[str | None, str | None, str | None, list[str] | None]:
     org = claims.get("o")
     if not isinstance(org, Mapping):
-        return None, None, None, []
+        # Any other truthy ``o`` still counts as an organization for the reference: no
+        # fields, an empty permission list.
+        return None, None, None, [] if js_truthy(org) else None
     role = _str(org.get("rol"))
     return (
         _str(org.get("id")),
@@ -206,7 +212,7 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _str_list(value: object) -> list[str]:
+def _str_list(value: object) -> list[str] | None:
     if not isinstance(value, list):
-        return []
+        return None
     return [item for item in value if isinstance(item, str)]

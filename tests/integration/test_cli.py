@@ -402,7 +402,7 @@ def _authenticate(local: LocalClerk, *extra: str) -> subprocess.CompletedProcess
 
 def test_authenticate_signed_in_with_session_cookies(local_clerk: LocalClerk) -> None:
     session = local_clerk.create_session()
-    cookies = "; ".join(f"{k}={v}" for k, v in local_clerk.session_cookies(session).items()) + "; __clerk_db_jwt=dvb_1"
+    cookies = "; ".join(f"{k}={v}" for k, v in local_clerk.session_cookies(session, dev_browser="dvb_1").items())
     done = _authenticate(local_clerk, "-H", f"Cookie: {cookies}", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

@@ -44,8 +44,8 @@ def _options(local: LocalClerk) -> dict[str, Any]:
 
 def _browser_cookies(local: LocalClerk) -> str:
     session = local.create_session(user_id="user_docs")
-    cookies = local.session_cookies(session)
-    return "; ".join(f"{k}={v}" for k, v in cookies.items()) + "; __clerk_db_jwt=dvb_docs"
+    cookies = local.session_cookies(session, dev_browser="dvb_docs")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 class _Quiet(WSGIRequestHandler):

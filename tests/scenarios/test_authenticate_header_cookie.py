@@ -503,10 +503,10 @@ def test_s49_post_document_iat_before_client_uat_is_signed_out(driver: Driver, l
 # -- refresh ---------------------------------------------------------------------------------
 
 
-def _expired_browser(local: LocalClerk) -> tuple[LocalSession, dict[str, str]]:
+def _expired_browser(local: LocalClerk, dev_browser: str | None = None) -> tuple[LocalSession, dict[str, str]]:
     """A session whose browser holds Clerk's full cookie set with a session token an hour old."""
     session = local.create_session()
-    return session, local.session_cookies(session, now=time.time() - HOUR)
+    return session, local.session_cookies(session, now=time.time() - HOUR, dev_browser=dev_browser)
 
 
 @pytest.mark.parametrize("dest", ["document", "empty"])
@@ -515,9 +515,7 @@ def test_s50_expired_token_with_refresh_cookie_is_refreshed(
     driver: Driver, request: pytest.FixtureRequest, instance: str, dest: str
 ) -> None:
     local: LocalClerk = request.getfixturevalue("prod_clerk" if instance == "production" else "local_clerk")
-    session, cookies = _expired_browser(local)
-    if instance == "development":
-        cookies["__clerk_db_jwt"] = DEV_BROWSER
+    session, cookies = _expired_browser(local, DEV_BROWSER if instance == "development" else None)
     expired = cookies["__session"]
     client = _client(driver, local)
     # Any GET is refreshed, a document navigation or not.

@@ -48,6 +48,10 @@ NOT_FOUND = {
     "oauth_token": "OAuth token not found",
     "m2m_token": "Machine token not found",
 }
+#: The state of an opaque machine token sent where a session token is expected (reference wording).
+OPAQUE_AS_SESSION = (
+    "Invalid JWT form. A JWT consists of three parts separated by dots. (reason=token-invalid, token-carrier=header)"
+)
 VERIFY_PATHS = {
     "api_key": "/api_keys/verify",
     "oauth_token": "/oauth_applications/access_tokens/verify",
@@ -409,7 +413,12 @@ def test_s63_machine_token_where_session_token_expected_is_signed_out(
     else:
         token = _machine_token(local_clerk, given)
     state = _authenticate(driver, _client(driver, local_clerk), _bearer(token), accepts_token="session_token")
-    assert (state.status, state.reason, state.message) == ("signed-out", "token-type-mismatch", "")
+    if given.endswith("_jwt"):
+        # A machine JWT is recognised as such: a type mismatch.
+        assert (state.status, state.reason, state.message) == ("signed-out", "token-type-mismatch", "")
+    else:
+        # An opaque machine token is judged as a session JWT that does not decode, as the reference does.
+        assert (state.status, state.reason, state.message) == ("signed-out", "token-invalid", OPAQUE_AS_SESSION)
     assert state.token_type == "session_token"
     auth = _session_auth(state)
     assert auth.is_authenticated is False
@@ -525,7 +534,14 @@ def test_s66_default_accepts_token_is_session_token(driver: Driver, local_clerk:
     assert (session.status, session.token_type) == ("signed-in", "session_token")
     assert _session_auth(session).user_id == "user_default"
     api_key = _authenticate(driver, client, _bearer(_machine_token(local_clerk, "api_key")))
-    assert (api_key.status, api_key.reason, api_key.token_type) == (
+    assert (api_key.status, api_key.reason, api_key.message, api_key.token_type) == (
+        "signed-out",
+        "token-invalid",
+        OPAQUE_AS_SESSION,
+        "session_token",
+    )
+    m2m_jwt = _authenticate(driver, client, _bearer(local_clerk.m2m_token()))
+    assert (m2m_jwt.status, m2m_jwt.reason, m2m_jwt.token_type) == (
         "signed-out",
         "token-type-mismatch",
         "session_token",
@@ -679,7 +695,7 @@ def test_s76_authenticate_request_reads_cookies_with_the_suffix(
 ) -> None:
     token = local_clerk.session_token(sub="user_suffix")
     uat = str(int(time.time()) - 60)
-    cookies = {f"__session_{suffix}": token, f"__client_uat_{suffix}": uat, "__clerk_db_jwt": "dvb_test"}
+    cookies = {f"__session_{suffix}": token, f"__client_uat_{suffix}": uat, f"__clerk_db_jwt_{suffix}": "dvb_test"}
     state = _cookie_state(driver, local_clerk, cookies, publishable_key=publishable_key)
     assert (state.status, state.token) == ("signed-in", token)
     assert _session_auth(state).user_id == "user_suffix"

@@ -675,7 +675,7 @@ def test_s67_org_sync_mismatch_hands_shake_with_organization_id(
 ) -> None:
     client = _client(driver, local_clerk, **_org_options(options))
     session = local_clerk.create_session(org=ACTIVE_ORG)
-    cookies = {**local_clerk.session_cookies(session), "__clerk_db_jwt": DB_JWT}
+    cookies = local_clerk.session_cookies(session, dev_browser=DB_JWT)
     url = f"http://localhost:3000{path}"
     state = _auth(driver, client, _request(url, cookies=cookies))
     if target is None:
@@ -713,7 +713,7 @@ def test_s67_org_sync_matching_organization_stays_signed_in(
     else:
         org = None  # the personal account: no active organization
     session = local_clerk.create_session(org=org)
-    cookies = {**local_clerk.session_cookies(session), "__clerk_db_jwt": DB_JWT}
+    cookies = local_clerk.session_cookies(session, dev_browser=DB_JWT)
     state = _auth(driver, client, _request(f"http://localhost:3000{path}", cookies=cookies))
     auth = _assert_signed_in(state)
     assert auth.org_id == (org["id"] if org else None)
@@ -726,7 +726,7 @@ def test_s67_org_sync_loop_counter_of_three_or_more_stays_signed_in(
 ) -> None:
     client = _client(driver, local_clerk, organization_sync_options={"organization_patterns": ["/orgs/:slug"]})
     session = local_clerk.create_session(org=ACTIVE_ORG)
-    cookies = {**local_clerk.session_cookies(session), "__clerk_db_jwt": DB_JWT, REDIRECT_COUNT: str(count)}
+    cookies = {**local_clerk.session_cookies(session, dev_browser=DB_JWT), REDIRECT_COUNT: str(count)}
     state = _auth(driver, client, _request("http://localhost:3000/orgs/other-org", cookies=cookies))
     auth = _assert_signed_in(state)
     assert auth.org_slug == "active-org"
@@ -738,7 +738,7 @@ def test_s67_org_sync_loop_counter_of_three_or_more_stays_signed_in(
 def test_s67_org_sync_below_loop_limit_still_hands_shake(driver: Driver, local_clerk: LocalClerk, count: int) -> None:
     client = _client(driver, local_clerk, organization_sync_options={"organization_patterns": ["/orgs/:slug"]})
     session = local_clerk.create_session(org=ACTIVE_ORG)
-    cookies = {**local_clerk.session_cookies(session), "__clerk_db_jwt": DB_JWT, REDIRECT_COUNT: str(count)}
+    cookies = {**local_clerk.session_cookies(session, dev_browser=DB_JWT), REDIRECT_COUNT: str(count)}
     state = _auth(driver, client, _request("http://localhost:3000/orgs/other-org", cookies=cookies))
     _assert_handshake(state, "active-organization-mismatch", count=count + 1)
     assert _location(state)[1][-1] == ("organization_id", "other-org")
@@ -747,7 +747,7 @@ def test_s67_org_sync_below_loop_limit_still_hands_shake(driver: Driver, local_c
 def test_s67_org_sync_on_a_non_document_request_stays_signed_in(driver: Driver, local_clerk: LocalClerk) -> None:
     client = _client(driver, local_clerk, organization_sync_options={"organization_patterns": ["/orgs/:id"]})
     session = local_clerk.create_session(org=ACTIVE_ORG)
-    cookies = {**local_clerk.session_cookies(session), "__clerk_db_jwt": DB_JWT}
+    cookies = local_clerk.session_cookies(session, dev_browser=DB_JWT)
     state = _auth(driver, client, _request("http://localhost:3000/orgs/org_foo", dest="empty", cookies=cookies))
     assert _assert_signed_in(state).org_id == "org_active"
 
@@ -804,13 +804,13 @@ def test_s69_handshake_url_parameters_in_reference_order_dev(driver: Driver, loc
 
     # Suffixed cookies are reported as such.
     session = local_clerk.create_session()
-    both = local_clerk.session_cookies(session)
+    both = local_clerk.session_cookies(session, dev_browser=DB_JWT)
     both = {
         **both,
         "__client_uat": str(int(time.time()) + 10),
         f"__client_uat_{local_clerk.cookie_suffix}": str(int(time.time()) + 10),
     }
-    state = _auth(driver, client, _request("http://localhost:3000/", cookies={**both, "__clerk_db_jwt": DB_JWT}))
+    state = _auth(driver, client, _request("http://localhost:3000/", cookies=both))
     _assert_handshake(state, "session-token-iat-before-client-uat")
     assert ("suffixed_cookies", "true") in _location(state)[1]
 
@@ -916,7 +916,9 @@ def test_s69_handshake_url_keeps_a_complex_redirect_url(driver: Driver, prod_cle
     url = "https://example.com/path?existing=param&q=a%20b#fragment"
     state = _auth(driver, client, _request(url, cookies={"__client_uat": "12345"}))
     _assert_handshake(state, "client-uat-but-no-session-token")
-    assert dict(_location(state)[1])["redirect_url"] == url
+    # The reference deletes the dev-browser parameters through url.searchParams, which writes
+    # every parameter out again in the form encoding: "%20" comes back as "+".
+    assert dict(_location(state)[1])["redirect_url"] == "https://example.com/path?existing=param&q=a+b#fragment"
 
 
 def test_s70_dev_invalid_handshake_signature_raises_the_switched_keys_error(

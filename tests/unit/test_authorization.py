@@ -594,8 +594,8 @@ REVERIFICATION = st.one_of(
 def _well_typed(parsed: SessionClaims) -> None:
     for name in ("session_id", "session_status", "user_id", "org_id", "org_role", "org_slug", "features", "plans"):
         assert getattr(parsed, name) is None or isinstance(getattr(parsed, name), str), name
-    assert isinstance(parsed.org_permissions, list)
-    assert all(isinstance(item, str) for item in parsed.org_permissions)
+    assert parsed.org_permissions is None or isinstance(parsed.org_permissions, list)
+    assert all(isinstance(item, str) for item in parsed.org_permissions or ())
     fva = parsed.factor_verification_age
     assert fva is None or (len(fva) == 2 and all(type(age) is int and (age == -1 or age >= 0) for age in fva))
 
@@ -614,7 +614,7 @@ def test_arbitrary_claims_and_arguments_never_raise(
     assert check_authorization(parsed) is False
     if parsed.org_id and parsed.user_id:
         # Every permission the token grants is found again (v1 values as issued, so only canonical ones).
-        for granted in parsed.org_permissions:
+        for granted in parsed.org_permissions or ():
             if granted.startswith("org:") and not granted.startswith("org:org:"):
                 assert check_authorization(parsed, permission=granted) is True
 

@@ -606,35 +606,73 @@ def test_clerk_url_params_keep_order_and_repeats() -> None:
     assert url.get("zzz") is None
 
 
-def test_with_params_overwrites_without_duplicates_and_keeps_others() -> None:
+# URLSearchParams semantics: every mutation writes the whole query out again in the
+# application/x-www-form-urlencoded serialisation (as Node's URL does), so these expected
+# strings are what `new URL(u); u.searchParams.<op>(...); u.href` gives in the reference.
+
+
+def test_search_params_set_replaces_the_first_in_place_and_drops_repeats() -> None:
     url = ClerkUrl.parse("https://e.com/p?x=%2F&__clerk_synced=false&y=a+b&__clerk_synced=again#f")
-    synced = url.with_params(set={"__clerk_synced": "true"})
-    assert str(synced) == "https://e.com/p?x=%2F&__clerk_synced=true&y=a+b#f"
+    params = url.search_params()
+    params.set("__clerk_synced", "true")
+    assert str(url.with_search(params)) == "https://e.com/p?x=%2F&__clerk_synced=true&y=a+b#f"
 
 
-def test_with_params_appends_new_names_in_order_with_form_encoding() -> None:
+def test_search_params_append_adds_at_the_end_with_form_encoding() -> None:
     url = ClerkUrl.parse("https://e.com/p?a=1")
-    target = url.with_params(set={"redirect_url": "https://app.com/x?y=1&z=2", "n": "a b*~"})
-    assert target.query == "a=1&redirect_url=https%3A%2F%2Fapp.com%2Fx%3Fy%3D1%26z%3D2&n=a+b*~"
+    params = url.search_params()
+    params.append("redirect_url", "https://app.com/x?y=1&z=2")
+    params.append("n", "a b*~'!()é")
+    target = url.with_search(params)
+    assert target.query == "a=1&redirect_url=https%3A%2F%2Fapp.com%2Fx%3Fy%3D1%26z%3D2&n=a+b*%7E%27%21%28%29%C3%A9"
     assert target.get("redirect_url") == "https://app.com/x?y=1&z=2"
 
 
-def test_with_params_removes_every_occurrence() -> None:
+def test_search_params_append_keeps_an_existing_name() -> None:
+    params = ClerkUrl.parse("https://e.com/?__clerk_db_jwt=old").search_params()
+    params.append("__clerk_db_jwt", "new")
+    assert str(params) == "__clerk_db_jwt=old&__clerk_db_jwt=new"
+    assert params.get("__clerk_db_jwt") == "old"
+
+
+def test_search_params_delete_drops_every_occurrence_and_an_empty_query() -> None:
     url = ClerkUrl.parse("https://e.com/p?__clerk_db_jwt=a&keep=1&__clerk_db_jwt=b&__clerk_handshake=h")
-    assert url.with_params(remove=["__clerk_db_jwt", "__clerk_handshake"]).query == "keep=1"
-    assert str(ClerkUrl.parse("https://e.com/p?__clerk_db_jwt=a").with_params(remove=["__clerk_db_jwt"])) == (
-        "https://e.com/p"
-    )
+    params = url.search_params()
+    params.delete("__clerk_db_jwt")
+    params.delete("__clerk_handshake")
+    assert url.with_search(params).query == "keep=1"
+    only = ClerkUrl.parse("https://e.com/p?__clerk_db_jwt=a")
+    params = only.search_params()
+    params.delete("__clerk_db_jwt")
+    assert str(only.with_search(params)) == "https://e.com/p"
 
 
-def test_with_params_set_wins_over_remove() -> None:
-    url = ClerkUrl.parse("https://e.com/p?a=1")
-    assert url.with_params(set={"a": "2"}, remove=["a"]).query == "a=2"
+def test_search_params_rewrite_untouched_parameters_as_the_reference_does() -> None:
+    url = ClerkUrl.parse("https://e.com/p?q=a%20b&flag&t=%7e&n=%5F%5Fclerk_db_jwt&u=%E2%82%AC")
+    params = url.search_params()
+    params.delete("nothing-to-delete")  # a delete still re-serialises (URLSearchParams update steps)
+    assert url.with_search(params).query == "q=a+b&flag=&t=%7E&n=__clerk_db_jwt&u=%E2%82%AC"
 
 
-def test_with_params_matches_encoded_names() -> None:
+def test_search_params_match_encoded_names() -> None:
     url = ClerkUrl.parse("https://e.com/p?%5F%5Fclerk_db_jwt=x&b=1")
-    assert url.with_params(remove=["__clerk_db_jwt"]).query == "b=1"
+    params = url.search_params()
+    params.delete("__clerk_db_jwt")
+    assert url.with_search(params).query == "b=1"
+
+
+def test_search_params_lone_surrogates_become_replacement_characters() -> None:
+    params = ClerkUrl.parse("https://e.com/").search_params()
+    params.append("s", "a\ud800b")
+    assert str(params) == "s=a%EF%BF%BDb"
+
+
+def test_search_params_are_a_copy_and_never_show_values() -> None:
+    url = ClerkUrl.parse("https://e.com/p?__clerk_handshake=secret-value")
+    params = url.search_params()
+    params.delete("__clerk_handshake")
+    assert url.get("__clerk_handshake") == "secret-value"
+    assert "secret-value" not in repr(url.search_params())
 
 
 def test_clerk_url_is_immutable_and_hashable() -> None:
@@ -643,7 +681,9 @@ def test_clerk_url_is_immutable_and_hashable() -> None:
         url.host = "evil.com"  # type: ignore[misc]
     assert url == ClerkUrl(scheme="https", host="e.com", path="/p", query="a=1")
     assert len({url, ClerkUrl.parse("https://e.com/p?a=1")}) == 1
-    assert url.with_params(set={"a": "2"}) != url
+    params = url.search_params()
+    params.set("a", "2")
+    assert url.with_search(params) != url
 
 
 # -- reprs --------------------------------------------------------------------------------------
@@ -719,8 +759,14 @@ def test_duplicate_cookie_names_first_occurrence_wins(pairs: list[tuple[str, str
     assert cookies == first
 
 
-@given(st.text(min_size=1), st.text())
-def test_with_params_round_trips_any_text(name: str, value: str) -> None:
-    url = ClerkUrl.parse("https://e.com/p?keep=%2F").with_params(set={name: value})
-    assert url.get(name) == value
-    assert url.query.startswith("keep=%2F") or name == "keep"
+_USV_TEXT = st.text(st.characters(exclude_categories=("Cs",)))
+
+
+@given(_USV_TEXT.filter(bool), _USV_TEXT)
+def test_search_params_round_trip_any_text(name: str, value: str) -> None:
+    url = ClerkUrl.parse("https://e.com/p?keep=%2F")
+    params = url.search_params()
+    params.set(name, value)
+    edited = url.with_search(params)
+    assert edited.get(name) == value
+    assert edited.query.startswith("keep=%2F") or name == "keep"

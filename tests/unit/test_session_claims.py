@@ -58,7 +58,8 @@ def test_v2_without_active_org_produces_nothing_org_related_like_v1() -> None:
     from_v1 = parse()
     assert without_features(from_v2) == from_v1
     assert from_v1.org_id is None
-    assert from_v1.org_permissions == []
+    # No organization: None, not [] (the reference leaves orgPermissions undefined).
+    assert from_v1.org_permissions is None
     assert from_v1.org_role is None
     assert from_v1.org_slug is None
 
@@ -300,10 +301,18 @@ def test_malformed_v2_claims_grant_no_permissions(fea: Any, per: Any, fpm: Any) 
     assert parsed.org_role == "org:admin"
 
 
-@pytest.mark.parametrize("org", ["org_1", [], [{"id": "org_1"}], 7, True, None, {}])
-def test_v2_without_an_org_object(org: Any) -> None:
+@pytest.mark.parametrize("org", ["org_1", [], [{"id": "org_1"}], 7, True, {}])
+def test_v2_with_an_org_value_that_is_not_an_org_object(org: Any) -> None:
+    # The reference tests ``claims.o`` for truthiness only: any truthy value yields an
+    # organization without fields and an empty permission list.
     parsed = parse(v=2, fea="o:a", o=org)
     assert (parsed.org_id, parsed.org_role, parsed.org_slug, parsed.org_permissions) == (None, None, None, [])
+
+
+@pytest.mark.parametrize("org", [None, False, 0, "", float("nan")])
+def test_v2_with_a_falsy_org_value_has_no_organization(org: Any) -> None:
+    parsed = parse(v=2, fea="o:a", o=org)
+    assert (parsed.org_id, parsed.org_role, parsed.org_slug, parsed.org_permissions) == (None, None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -349,7 +358,7 @@ def test_v1_claims_of_the_wrong_type_read_as_absent() -> None:
     assert parsed.actor == "actor"
     assert parsed.session_id == "sessionId"
     assert parsed.user_id == "userId"
-    assert parsed.org_permissions == []
+    assert parsed.org_permissions is None  # not a list: read as absent
     assert parse(sid=1, sub=["user"], org_id={"x": 1}).org_id is None
     assert parse(sid=1).session_id is None
     assert parse(sub=None).user_id is None
