@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test pytest lint typecheck bench coldstart clean
+.PHONY: demo test pytest lint typecheck generate bench coldstart clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict
+
+# Regenerate the Backend API client from ../shared/specs (a test fails when the output is stale).
+generate: $(STAMP)
+	$(BIN)/python -m scripts.generate_bapi
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

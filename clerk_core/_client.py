@@ -25,8 +25,14 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._requests import RequestAuthenticator
+    from .api._gen_async import AsyncGroups as _AsyncGroups
+    from .api._gen_sync import SyncGroups as _SyncGroups
+    from .api.resource import ApiRunner
     from .tokens.organization_sync import OrganizationSyncOptions
     from .tokens.state import RequestState
+
+else:  # the groups are reached through __getattr__ at run time; the tables are for the type checker
+    _AsyncGroups = _SyncGroups = object
 
 #: Options of authenticate_request that are not verification options.
 REQUEST_OPTIONS: Final = frozenset(
@@ -212,6 +218,27 @@ class _ClientBase:
         # verify_jwt checks only what it is given, like the reference (no client defaults).
         return VerifyOptions().override(**given)
 
+    @property
+    def _api_runner(self) -> ApiRunner:
+        """How this client runs Backend API calls; built on the first call."""
+        runner: ApiRunner | None = self.__dict__.get("_api_runner_")
+        if runner is None:
+            from .api.groups import runner_for
+
+            runner = self.__dict__["_api_runner_"] = runner_for(self)
+        return runner
+
+    if not TYPE_CHECKING:  # typed through the generated group tables instead
+
+        def __getattr__(self, name: str) -> Any:
+            """``clerk.users``, ``clerk.organizations``, …: built on first access, then cached."""
+            if name.startswith("_"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            from .api.groups import group
+
+            value = self.__dict__[name] = group(self, name)
+            return value
+
     def decode_jwt(self, token: object) -> Jwt:
         """Decode ``token`` without verifying it (see :func:`clerk_core.decode_jwt`)."""
         return decode_jwt(token, b64=self.providers.b64)  # uncached: callers may mutate it
@@ -220,7 +247,7 @@ class _ClientBase:
         return f"{type(self).__name__}(api_url={self.config.api_url!r}, runtime={self.providers.runtime.name!r})"
 
 
-class Clerk(_ClientBase):
+class Clerk(_ClientBase, _SyncGroups):
     """Synchronous client. Build it once and share it: caches and connection pools live in it.
 
     >>> clerk = Clerk(jwt_key=PEM)          # networkless  # doctest: +SKIP
@@ -283,7 +310,7 @@ class Clerk(_ClientBase):
         self.close()
 
 
-class AsyncClerk(_ClientBase):
+class AsyncClerk(_ClientBase, _AsyncGroups):
     """Asynchronous client with the same methods as :class:`Clerk`, awaited."""
 
     _flavor = "async"

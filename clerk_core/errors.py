@@ -27,6 +27,7 @@ __all__ = [
     "ClerkAPIError",
     "ClerkError",
     "ConfigurationError",
+    "ConnectError",
     "MachineTokenVerificationError",
     "MachineTokenVerificationErrorCode",
     "NetworkError",
@@ -177,6 +178,17 @@ class NetworkError(TransportError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, reason="network-error")
+
+
+class ConnectError(NetworkError):
+    """No connection was made (refused, DNS, connect timeout): no byte of the request was sent.
+
+    The one transport failure after which a request that is not idempotent may be sent again.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.reason = "connect-error"
 
 
 class ClerkAPIError:

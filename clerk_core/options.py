@@ -21,6 +21,7 @@ from typing import Any, Final
 import msgspec
 
 from ._secret import Secret
+from ._version import __version__
 from .errors import ConfigurationError
 
 __all__ = [
@@ -60,7 +61,11 @@ class ClientConfig(msgspec.Struct, frozen=True, kw_only=True):
     jwks_kid_miss_cooldown: float = 10.0
     #: JWS algorithms accepted; Clerk signs with RS256.
     algorithms: tuple[str, ...] = ("RS256", "RS384", "RS512")
-    user_agent: str = "clerk-core"
+    user_agent: str = f"clerk-core/{__version__}"
+    #: The ``Clerk-API-Version`` header of Backend API calls.
+    clerk_api_version: str = BAPI_VERSION
+    #: Seconds one Backend API call may take in all, retries and their waits included.
+    max_retry_time: float = 30.0
 
 
 class VerifyOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -191,12 +196,15 @@ def _check_policy(config: ClientConfig) -> None:
         "retry_backoff": config.retry_backoff,
         "jwks_cache_ttl": config.jwks_cache_ttl,
         "jwks_kid_miss_cooldown": config.jwks_kid_miss_cooldown,
+        "max_retry_time": config.max_retry_time,
     }
     for name, value in numbers.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             raise ConfigurationError("invalid-option", f"{name} must be a finite number of seconds >= 0.")
     if config.timeout <= 0:
         raise ConfigurationError("invalid-option", "timeout must be greater than 0 seconds.")
+    if not isinstance(config.clerk_api_version, str) or not config.clerk_api_version.strip():
+        raise ConfigurationError("invalid-option", "clerk_api_version must be a non-empty string such as '2026-05-12'.")
     if isinstance(config.max_retries, bool) or not isinstance(config.max_retries, int) or config.max_retries < 0:
         raise ConfigurationError("invalid-option", "max_retries must be an integer >= 0.")
     from .jwt.algorithms import KEY_TYPES

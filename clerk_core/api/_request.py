@@ -127,19 +127,55 @@ def read_json(response: HttpResponse) -> Any:
         raise ValueError("The response body is not valid JSON.") from exc
 
 
-def error_from_response(response: HttpResponse) -> APIResponseError:
-    """Turn an error response into an :class:`APIResponseError` (tolerating odd bodies)."""
+def error_from_response(response: HttpResponse, *, now: float | None = None) -> APIResponseError:
+    """Turn an error response into an :class:`APIResponseError` (tolerating odd bodies).
+
+    A body that is not Clerk's error shape gives no ``errors`` and a bounded, printable
+    excerpt in the message. ``Retry-After`` is read as seconds or, with ``now`` (epoch
+    seconds), as an HTTP date.
+    """
+    message = f"Clerk Backend API answered {response.status}"
     try:
         parsed = _error_body.decode(response.body)
         errors = [ClerkAPIError(e.code, e.message, e.long_message, e.meta) for e in parsed.errors]
         trace = parsed.clerk_trace_id
     except msgspec.DecodeError:
         errors, trace = [], None
-    retry_after = response.headers.get("retry-after", "")
+        excerpt = _excerpt(response.body)
+        if excerpt:
+            message = f"{message}: {excerpt}"
     return APIResponseError(
-        f"Clerk Backend API answered {response.status}",
+        message,
         status=response.status,
         errors=errors,
         clerk_trace_id=trace or response.headers.get("cf-ray", ""),
-        retry_after=int(retry_after) if retry_after.isdigit() else None,
+        retry_after=_retry_after(response.headers.get("retry-after", ""), now),
     )
+
+
+#: Characters of a foreign error body kept in the message.
+_EXCERPT_CHARS: Final = 200
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[: _EXCERPT_CHARS * 4].decode("utf-8", "replace")
+    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    return text[:_EXCERPT_CHARS] + ("…" if len(text) > _EXCERPT_CHARS else "")
+
+
+def _retry_after(value: str, now: float | None) -> int | None:
+    """Whole seconds to wait: ``Retry-After`` as delta-seconds, or as an HTTP date when ``now`` is known."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return int(value)
+    if now is None:
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0, int(when - now + 0.999))
