@@ -57,6 +57,12 @@ class Driver:
             return self.loop.run_until_complete(result)
         return result
 
+    def resolve(self, value: Any) -> Any:
+        """A value from a sync client, or the awaited result of an async client's call."""
+        if self.loop is not None:
+            return self.loop.run_until_complete(value)
+        return value
+
     def close(self) -> None:
         for client in self.clients:
             if isinstance(client, AsyncClerk):

@@ -25,7 +25,7 @@ import importlib.util
 import threading
 from typing import Any
 
-from clerk_core.errors import NetworkError, RequestTimeout, TransportError
+from clerk_core.errors import ConnectError, NetworkError, RequestTimeout, TransportError
 from clerk_core.hookspecs import hookimpl
 from clerk_core.options import ClientConfig
 from clerk_core.providers import HttpRequest, HttpResponse, Runtime
@@ -49,9 +49,31 @@ def _mapped(exc: Exception, request: HttpRequest) -> TransportError:
     import niquests
 
     target = f"{request.method} {request.url.split('?', 1)[0]}"
+    if isinstance(exc, niquests.exceptions.ConnectTimeout) or _never_connected(exc):
+        # No connection, so no byte of the request left: safe to send again, even a POST.
+        return ConnectError(f"{target} failed: could not connect ({type(exc).__name__})")
     if isinstance(exc, niquests.exceptions.Timeout):
         return RequestTimeout(f"{target} timed out after {request.timeout:g} s")
     return NetworkError(f"{target} failed: {type(exc).__name__}")
+
+
+#: Exceptions of urllib3(-future) raised before a connection exists (refused, DNS, no route).
+_CONNECT_FAILURES = frozenset({"NewConnectionError", "NameResolutionError", "ConnectTimeoutError"})
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the connection was never made."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # niquests wraps urllib3's errors a few levels deep
+        if seen is None:
+            return False
+        if type(seen).__name__ in _CONNECT_FAILURES or isinstance(seen, ConnectionRefusedError):
+            return True
+        wrapped = getattr(seen, "reason", None)
+        if not isinstance(wrapped, BaseException):
+            wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = wrapped or seen.__cause__ or seen.__context__
+    return False
 
 
 class NiquestsTransport:
