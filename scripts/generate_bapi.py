@@ -251,6 +251,9 @@ class Op:
     deprecated: bool
     summary: str
     result: str  # the façade's return annotation
+    idempotency_header: bool = False
+    #: The module of the façade's ``ops`` alias that holds the Operation literal.
+    source: str = "ops"
 
 
 def _kind(schema: dict[str, Any]) -> str:
@@ -402,10 +405,11 @@ def _is_model(expr: str, models: Models) -> bool:
     return expr in models.models
 
 
-def _result_annotation(response: str | None, shape: str) -> str:
+def _result_annotation(response: str | None, shape: str, generated: Iterable[str] = ()) -> str:
     if shape == "none":
         return "None"
-    item = f"schemas.{response}" if response else "Any"
+    module = "schemas" if response is None or response in set(generated) or not generated else "models"
+    item = f"{module}.{response}" if response else "Any"
     if shape in ("list", "page"):
         return f"Page[{item}]"
     return item
@@ -418,6 +422,51 @@ def _check_names(ops: list[Op]) -> None:
         if key in seen:
             raise SystemExit(f"two operations map to {op.group}.{op.name}: {seen[key]} and {op.id}")
         seen[key] = op.id
+
+
+_KIND_ANNOTATIONS = {
+    "str": "str",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "array": "Sequence[Any]",
+    "object": "Mapping[str, Any]",
+    "file": "bytes | BinaryIO",
+    "any": "Any",
+}
+
+
+def extra_operations(models: Models) -> list[Op]:
+    """The hand-written operations (``clerk_core.api._extra_operations``) in the façade's terms."""
+    sys.path.insert(0, str(ROOT))
+    from clerk_core.api._extra_operations import EXTRA_OPERATIONS
+
+    return [
+        Op(
+            id=op.id,
+            group=op.group,
+            name=op.name,
+            method=op.method,
+            path=op.path,
+            params=[
+                OpParam(p.wire, p.name, p.location, p.kind, p.required, _KIND_ANNOTATIONS[p.kind], False, "")
+                for p in op.params
+            ],
+            body=op.body,
+            response=op.response,
+            shape=op.shape,
+            page_key=op.page_key,
+            versioned=op.versioned,
+            auth=op.auth,
+            retry=op.retry,
+            deprecated=op.deprecated,
+            summary=op.summary,
+            result=_result_annotation(op.response, op.shape, models.models),
+            idempotency_header=op.idempotency_header,
+            source="extra",
+        )
+        for op in EXTRA_OPERATIONS
+    ]
 
 
 def render_operations(ops: list[Op], spec_label: str) -> str:
@@ -488,8 +537,9 @@ def render_facade(ops: list[Op], spec_label: str, *, flavor: str) -> str:
         "from collections.abc import " + ("Iterator, " if sync else "AsyncIterator, ") + "Mapping, Sequence",
         "from functools import cached_property",
         "from typing import Any, BinaryIO\n",
+        "from . import _extra_operations as extra",
         "from . import _gen_operations as ops",
-        "from . import schemas",
+        "from . import models, schemas",
         "from .operation import UNSET, Unset",
         "from .pages import Page",
         f"from .resource import {base}, Groups\n",
@@ -552,13 +602,15 @@ def _ann(p: OpParam) -> str:
 
 def _method(op: Op, *, sync: bool) -> list[str]:
     parts = [*_signature(op), "timeout: float | None = None"]
+    if op.idempotency_header:
+        parts.append("idempotency_key: str | None = None")
     keyword = "def" if sync else "async def"
     head = f"    {keyword} {op.name}(\n" + "".join(f"        {p},\n" for p in parts) + f"    ) -> {op.result}:"
     doc = _method_doc(op)
     args = "{" + ", ".join(f'"{p.name}": {p.name}' for p in op.params) + "}"
     # The body's idempotency key is what makes a retried POST safe (see the call flow).
     extra = ", idempotency_key=idempotency_key" if op.retry == "idempotency-key" else ""
-    call = f"self._call(ops.{_const(op.id)}, {args}, timeout=timeout{extra})"
+    call = f"self._call({op.source}.{_const(op.id)}, {args}, timeout=timeout{extra})"
     body = f"        return {call}" if sync else f"        return await {call}"
     return ["", head, doc, body]
 
@@ -576,7 +628,9 @@ def _iter_method(op: Op, *, sync: bool) -> list[str]:
     doc = f'        """Every item of :meth:`{op.name}`, walking ``limit``/``offset`` pages of ``page_size``."""'
     names = [p.name for p in op.params if p.wire not in ("limit", "offset") or p.location != "query"]
     args = "{" + ", ".join(f'"{n}": {n}' for n in names) + "}"
-    call = f"self._iterate(ops.{_const(op.id)}, {args}, page_size=page_size, max_items=max_items, timeout=timeout)"
+    call = (
+        f"self._iterate({op.source}.{_const(op.id)}, {args}, page_size=page_size, max_items=max_items, timeout=timeout)"
+    )
     return ["", head, doc, f"        return {call}"]
 
 
@@ -618,10 +672,12 @@ def render_all(spec_path: Path) -> dict[Path, str]:
     label = spec_path.name
     models = Models(spec)
     ops = build_operations(spec, models)
+    facade = ops + extra_operations(models)
+    _check_names(facade)
     return {
         API_DIR / "_gen_operations.py": render_operations(ops, label),
-        API_DIR / "_gen_sync.py": render_facade(ops, label, flavor="sync"),
-        API_DIR / "_gen_async.py": render_facade(ops, label, flavor="async"),
+        API_DIR / "_gen_sync.py": render_facade(facade, label, flavor="sync"),
+        API_DIR / "_gen_async.py": render_facade(facade, label, flavor="async"),
         API_DIR / "schemas.py": models.render(label),
     }
 

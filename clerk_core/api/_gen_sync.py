@@ -11,8 +11,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any, BinaryIO
 
+from . import _extra_operations as extra
 from . import _gen_operations as ops
-from . import schemas
+from . import models, schemas
 from .operation import UNSET, Unset
 from .pages import Page
 from .resource import Groups, SyncResource
@@ -32,6 +33,7 @@ __all__ = [
     "EmailAddresses",
     "EmailAndSmsTemplates",
     "EmailSmsTemplates",
+    "Emails",
     "EnterpriseConnections",
     "InstanceSettings",
     "Invitations",
@@ -1748,6 +1750,60 @@ class EmailSmsTemplates(SyncResource):
         )
 
 
+class Emails(SyncResource):
+    """``emails``: 3 operations."""
+
+    def create(
+        self,
+        *,
+        to: Mapping[str, Any],
+        from_: Mapping[str, Any],
+        subject: str,
+        html: str | Unset | None = UNSET,
+        text: str | Unset | None = UNSET,
+        reply_to: Mapping[str, Any] | Unset | None = UNSET,
+        timeout: float | None = None,
+        idempotency_key: str | None = None,
+    ) -> models.Email:
+        """Send a transactional email (experimental in the reference).
+
+        ``POST /email``
+        (``CreateEmail``).
+        """
+        return self._call(
+            extra.CREATE_EMAIL,
+            {"to": to, "from_": from_, "subject": subject, "html": html, "text": text, "reply_to": reply_to},
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+        )
+
+    def create_batch(
+        self,
+        *,
+        messages: Sequence[Any],
+        timeout: float | None = None,
+    ) -> Page[models.EmailBatchResult]:
+        """Send 1 to 100 transactional emails, one result per message (experimental in the reference).
+
+        ``POST /email/batch``
+        (``CreateEmailBatch``).
+        """
+        return self._call(extra.CREATE_EMAIL_BATCH, {"messages": messages}, timeout=timeout)
+
+    def get(
+        self,
+        email_id: str,
+        *,
+        timeout: float | None = None,
+    ) -> models.Email:
+        """Retrieve a transactional email and its send status.
+
+        ``GET /email/{email_id}``
+        (``GetEmail``).
+        """
+        return self._call(extra.GET_EMAIL, {"email_id": email_id}, timeout=timeout)
+
+
 class EnterpriseConnections(SyncResource):
     """``enterprise_connections``: 7 operations."""
 
@@ -2278,7 +2334,7 @@ class InstanceSettings(SyncResource):
 
 
 class Invitations(SyncResource):
-    """``invitations``: 4 operations."""
+    """``invitations``: 5 operations."""
 
     def bulk_create(
         self,
@@ -2338,6 +2394,19 @@ class Invitations(SyncResource):
             },
             timeout=timeout,
         )
+
+    def delete(
+        self,
+        invitation_id: str,
+        *,
+        timeout: float | None = None,
+    ) -> schemas.DeletedObject:
+        """Delete an invitation.
+
+        ``DELETE /invitations/{invitation_id}``
+        (``DeleteInvitation``).
+        """
+        return self._call(extra.DELETE_INVITATION, {"invitation_id": invitation_id}, timeout=timeout)
 
     def list(
         self,
@@ -7455,6 +7524,11 @@ class SyncGroups(Groups):
     def email_sms_templates(self) -> EmailSmsTemplates:
         """Operations on /templates."""
         return EmailSmsTemplates(self._api_runner)
+
+    @cached_property
+    def emails(self) -> Emails:
+        """Operations on /email."""
+        return Emails(self._api_runner)
 
     @cached_property
     def enterprise_connections(self) -> EnterpriseConnections:

@@ -78,7 +78,7 @@ def call(
     ``idempotency_key`` is the key the operation's body carries, if it honours one: with it
     a POST may be sent again after a 429, a 5xx or a lost connection.
     """
-    request = build_request(op, args, ctx, timeout=timeout)
+    request = build_request(op, args, ctx, timeout=timeout, idempotency_key=idempotency_key)
     deadline = ctx.clock() + ctx.max_retry_time
     attempt = 0
     while True:
@@ -132,6 +132,7 @@ def build_request(
     ctx: CallContext,
     *,
     timeout: float | None = None,
+    idempotency_key: str | None = None,
 ) -> HttpRequest:
     """The request ``op`` sends for ``args``; raises ConfigurationError before anything is sent."""
     path = op.path
@@ -174,6 +175,8 @@ def build_request(
     elif op.body == "json" and (body or whole_body is not UNSET):
         data = msgspec.json.encode(body if whole_body is UNSET else whole_body)
         headers.append(("Content-Type", "application/json"))
+    if op.idempotency_header and idempotency_key is not None:
+        headers.append(("Idempotency-Key", _idempotency_key(idempotency_key)))
     return HttpRequest(
         method=op.method,
         url=url,
@@ -181,6 +184,21 @@ def build_request(
         body=data,
         timeout=ctx.timeout if timeout is None else timeout,
     )
+
+
+def _idempotency_key(key: object) -> str:
+    # The reference's rule: it travels in a header, so nothing that could split or smuggle one.
+    if (
+        not isinstance(key, str)
+        or not 1 <= len(key) <= 255
+        or not all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+    ):
+        raise ConfigurationError(
+            "invalid-argument",
+            "Idempotency key must contain only ASCII letters, digits, underscores, and hyphens "
+            "and cannot exceed 255 characters.",
+        )
+    return key
 
 
 def _key(op: Operation, ctx: CallContext) -> Secret | None:
@@ -300,9 +318,10 @@ def _decoder(op: Operation) -> msgspec.json.Decoder[Any]:
 
 
 def _result_type(response: str, shape: str, page_key: str) -> Any:
-    from . import schemas
+    from . import models, schemas
 
-    model = getattr(schemas, response)
+    # Spec schemas first; the hand-written models serve the operations the spec lacks.
+    model = getattr(schemas, response, None) or getattr(models, response)
     if shape == "list":
         return list[model]  # type: ignore[valid-type]
     if shape == "page":

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["APIKey", "M2MToken", "MachineToken", "OAuthAccessToken"]
+__all__ = ["APIKey", "Email", "EmailBatchResult", "M2MToken", "MachineToken", "OAuthAccessToken"]
 
 
 class APIKey(msgspec.Struct, kw_only=True, frozen=True):
@@ -70,3 +70,34 @@ class OAuthAccessToken(msgspec.Struct, kw_only=True, frozen=True):
 
 
 MachineToken = APIKey | M2MToken | OAuthAccessToken
+
+
+class Email(msgspec.Struct, kw_only=True, frozen=True):
+    """A transactional email sent through ``emails.create`` (an endpoint the spec lacks)."""
+
+    object: str | None = None
+    id: str | None = None
+    status: str | None = None
+    from_email_name: str | None = None
+    email_address_id: str | None = None
+    to_email_address: str | None = None
+    user_id: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    body_plain: str | None = None
+    slug: str | None = None
+    data: dict[str, Any] | None = None
+    delivered_by_clerk: bool | None = None
+    suppression_reason: str | None = None
+    created_at: int | None = None
+    updated_at: int | None = None
+
+
+class EmailBatchResult(msgspec.Struct, kw_only=True, frozen=True):
+    """One message's outcome in ``emails.create_batch``: the email, or its errors."""
+
+    index: int | None = None
+    email: Email | None = None
+    status_code: int | None = None
+    errors: list[dict[str, Any]] | None = None
+    retry_after_seconds: int | None = None

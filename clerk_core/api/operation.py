@@ -85,6 +85,9 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     versioned: bool = True
     auth: Auth = "secret"
     retry: RetryPolicy = "idempotent"
+    #: Whether the per-call idempotency key travels as an ``Idempotency-Key`` header (the
+    #: endpoint honours one); otherwise it is a body parameter of the operation's own.
+    idempotency_header: bool = False
     deprecated: bool = False
     summary: str = ""
 

@@ -377,3 +377,53 @@ def test_any_body_gives_a_value_or_a_typed_error(body: bytes, status: int) -> No
         )
     except ClerkError:
         pass
+
+
+# -- operations the spec lacks -------------------------------------------------------------------
+
+EMAIL = {"to": {"address": "a@x.test"}, "from_": {"address": "support@x.test"}, "subject": "Hi", "text": "Hello"}
+
+
+def test_email_create_sends_from_and_the_idempotency_key_header() -> None:
+    from clerk_core.api._extra_operations import CREATE_EMAIL
+
+    request = build_request(CREATE_EMAIL, EMAIL, ctx(), idempotency_key="order_123_receipt")
+    assert request.url == "https://api.example.test/v1/email"
+    assert header(request, "Idempotency-Key") == "order_123_receipt"
+    assert msgspec.json.decode(request.body or b"") == {
+        "to": {"address": "a@x.test"},
+        "from": {"address": "support@x.test"},
+        "subject": "Hi",
+        "text": "Hello",
+    }
+    assert header(build_request(CREATE_EMAIL, EMAIL, ctx()), "Idempotency-Key") is None
+
+
+def test_email_create_is_retried_only_with_an_idempotency_key() -> None:
+    from clerk_core.api._extra_operations import CREATE_EMAIL
+
+    script = Script([error(500), ok({"object": "email", "id": "ema_1"})])
+    assert script.run(call(CREATE_EMAIL, EMAIL, ctx(), idempotency_key="k1")).id == "ema_1"
+    assert len(script.requests) == 2
+    script = Script([error(500), ok({"object": "email", "id": "ema_1"})])
+    with pytest.raises(APIResponseError):
+        script.run(call(CREATE_EMAIL, EMAIL, ctx()))
+    assert len(script.requests) == 1
+
+
+@pytest.mark.parametrize("key", ["", "a b", "k\r\nX-Evil: 1", "é", "x" * 256])
+def test_idempotency_keys_outside_the_reference_rule_are_refused(key: str) -> None:
+    from clerk_core.api._extra_operations import CREATE_EMAIL
+
+    with pytest.raises(ConfigurationError, match="Idempotency key"):
+        build_request(CREATE_EMAIL, EMAIL, ctx(), idempotency_key=key)
+
+
+def test_delete_invitation_and_email_get_routes() -> None:
+    from clerk_core.api._extra_operations import DELETE_INVITATION, GET_EMAIL
+
+    deleted = Script([ok({"object": "invitation", "id": "inv_1", "deleted": True})]).run(
+        call(DELETE_INVITATION, {"invitation_id": "inv_1"}, ctx())
+    )
+    assert isinstance(deleted, schemas.DeletedObject) and deleted.deleted is True
+    assert build_request(GET_EMAIL, {"email_id": "ema_1"}, ctx()).url == "https://api.example.test/v1/email/ema_1"
