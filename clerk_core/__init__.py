@@ -32,16 +32,22 @@ from .errors import (
     APIResponseError,
     ClerkError,
     ConfigurationError,
+    ConnectError,
     MachineTokenVerificationError,
+    NetworkError,
     PluginError,
+    RequestTimeout,
+    ResponseDecodeError,
     TokenVerificationError,
     TokenVerificationErrorReason,
+    TransportError,
 )
 from .jwt.decode import Jwt, RawJwt
 from .jwt.decode import decode_jwt as _decode_jwt
 from .providers import HttpRequest, HttpResponse, Runtime
 
 if TYPE_CHECKING:
+    from .api.pages import Page
     from .tokens.authorization import check_authorization
     from .tokens.private_data import strip_private_data
     from .tokens.request import ClerkRequest
@@ -62,6 +68,7 @@ _LAZY: dict[str, str] = {
     "ClerkRequest": "tokens.request",
     "InvalidTokenAuth": "tokens.state",
     "MachineAuth": "tokens.state",
+    "Page": "api.pages",
     "RequestState": "tokens.state",
     "SessionAuth": "tokens.state",
     "check_authorization": "tokens.authorization",
@@ -84,6 +91,7 @@ __all__ = [
     "ClerkError",
     "ClerkRequest",
     "ConfigurationError",
+    "ConnectError",
     "HttpRequest",
     "HttpResponse",
     "InvalidTokenAuth",
@@ -93,15 +101,20 @@ __all__ = [
     "MachineAuth",
     "MachineToken",
     "MachineTokenVerificationError",
+    "NetworkError",
     "OAuthAccessToken",
+    "Page",
     "PluginError",
     "RawJwt",
     "RequestState",
+    "RequestTimeout",
+    "ResponseDecodeError",
     "Runtime",
     "Secret",
     "SessionAuth",
     "TokenVerificationError",
     "TokenVerificationErrorReason",
+    "TransportError",
     "VerifyTokenOptions",
     "__version__",
     "authenticate_request",

@@ -33,6 +33,7 @@ __all__ = [
     "NetworkError",
     "PluginError",
     "RequestTimeout",
+    "ResponseDecodeError",
     "TokenCarrier",
     "TokenVerificationError",
     "TokenVerificationErrorAction",
@@ -230,3 +231,11 @@ class APIResponseError(ClerkError):
     def codes(self) -> list[str]:
         """The ``code`` of every error entry, in order."""
         return [e.code for e in self.errors]
+
+
+class ResponseDecodeError(APIResponseError):
+    """A success response whose body is not what the operation returns (not JSON, or the wrong shape)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message, status=status)
+        self.reason = "response-invalid"

@@ -18,7 +18,7 @@ import msgspec
 
 from .._flow import Fetch, Flow, Sleep
 from .._secret import Secret
-from ..errors import APIResponseError, ConfigurationError, ConnectError, TransportError
+from ..errors import APIResponseError, ConfigurationError, ConnectError, ResponseDecodeError, TransportError
 from ..options import BAPI_VERSION
 from ..providers import HttpRequest, HttpResponse
 from ._request import error_from_response, join_url
@@ -31,14 +31,6 @@ _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS
 #: Characters of a text excerpt kept in an error about a body that is not Clerk's error shape.
 _EXCERPT: Final = 200
 ClerkFailure = TransportError | APIResponseError
-
-
-class ResponseDecodeError(APIResponseError):
-    """A success response whose body is not what the operation returns (not JSON, or the wrong shape)."""
-
-    def __init__(self, message: str, *, status: int) -> None:
-        super().__init__(message, status=status)
-        self.reason = "response-invalid"
 
 
 class CallContext(msgspec.Struct, frozen=True, kw_only=True):

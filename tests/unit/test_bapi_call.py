@@ -427,3 +427,70 @@ def test_delete_invitation_and_email_get_routes() -> None:
     )
     assert isinstance(deleted, schemas.DeletedObject) and deleted.deleted is True
     assert build_request(GET_EMAIL, {"email_id": "ema_1"}, ctx()).url == "https://api.example.test/v1/email/ema_1"
+
+
+# -- pagination --------------------------------------------------------------------------------
+
+
+def _pages_runner(bodies: list[Any]) -> tuple[Any, Script]:
+    from clerk_core.api.resource import ApiRunner
+
+    script = Script([ok(body) for body in bodies])
+    return ApiRunner(lambda: ctx(), script.run), script
+
+
+def _orgs(start: int, count: int) -> list[dict[str, str]]:
+    return [{"object": "organization", "id": f"org_{i}"} for i in range(start, start + count)]
+
+
+def test_iterator_walks_limit_offset_to_the_total() -> None:
+    from clerk_core.api._gen_sync import Organizations
+
+    runner, script = _pages_runner(
+        [
+            {"data": _orgs(0, 2), "total_count": 5},
+            {"data": _orgs(2, 2), "total_count": 5},
+            {"data": _orgs(4, 1), "total_count": 5},
+        ]
+    )
+    ids = [org.id for org in Organizations(runner).iter_list(page_size=2, query="acme")]
+    assert ids == [f"org_{i}" for i in range(5)]
+    queries = [request.url.split("?", 1)[1] for request in script.requests]
+    assert queries == ["query=acme&limit=2&offset=0", "query=acme&limit=2&offset=2", "query=acme&limit=2&offset=4"]
+
+
+def test_iterator_stops_at_max_items_and_on_a_short_page_without_total() -> None:
+    from clerk_core.api._gen_sync import Users
+
+    runner, script = _pages_runner([[USER, USER, USER]])
+    assert len(list(Users(runner).iter_list(page_size=3, max_items=2))) == 2
+    assert len(script.requests) == 1
+    runner, script = _pages_runner([[USER, USER], [USER]])
+    assert len(list(Users(runner).iter_list(page_size=2))) == 3
+    assert len(script.requests) == 2
+
+
+def test_async_iterator_walks_the_same_pages() -> None:
+    import asyncio
+
+    from clerk_core.api._gen_async import Organizations
+    from clerk_core.api.resource import ApiRunner
+
+    script = Script([ok({"data": _orgs(0, 2), "total_count": 3}), ok({"data": _orgs(2, 1), "total_count": 3})])
+
+    async def run(flow: Flow[Any]) -> Any:
+        return script.run(flow)
+
+    async def collect() -> list[str]:
+        return [org.id async for org in Organizations(ApiRunner(lambda: ctx(), run)).iter_list(page_size=2)]
+
+    assert asyncio.run(collect()) == ["org_0", "org_1", "org_2"]
+
+
+@pytest.mark.parametrize("page_size", [0, 501, True, 2.5])
+def test_page_size_out_of_range_is_refused(page_size: Any) -> None:
+    from clerk_core.api._gen_sync import Users
+
+    runner, _ = _pages_runner([])
+    with pytest.raises(ConfigurationError, match="page_size"):
+        list(Users(runner).iter_list(page_size=page_size))
