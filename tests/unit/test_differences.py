@@ -37,6 +37,7 @@ from clerk_core import (
     MachineTokenVerificationError,
     OAuthAccessToken,
     RequestState,
+    Secret,
     SessionAuth,
     TokenVerificationError,
     decode_jwt,
@@ -654,3 +655,46 @@ def test_difference(entry_id: str, request: pytest.FixtureRequest) -> None:
         pytest.fail(f"docs/differences.md lists {entry_id!r}, but no @check({entry_id!r}) demonstrates it")
     fixtures = {name: request.getfixturevalue(name) for name in inspect.signature(fn).parameters}
     fn(**fixtures)
+
+
+@check("bapi-falsy-query-values")
+def _bapi_falsy_query_values() -> None:
+    from clerk_core.api import _gen_operations as ops
+    from clerk_core.api.call import CallContext, build_request
+
+    ctx = CallContext(api_url="https://api.example.test", api_version="v1", secret_key=Secret("sk_test_x"))
+    url = build_request(ops.GET_USER_LIST, {"banned": False, "limit": 0, "query": ""}, ctx).url
+    assert url.endswith("?query=&banned=false&limit=0"), url
+    assert "?" not in build_request(ops.GET_USER_LIST, {"banned": None}, ctx).url
+
+
+@check("bapi-retries")
+def _bapi_retries() -> None:
+    from clerk_core.api import _gen_operations as ops
+    from clerk_core.api.call import CallContext, build_request, call
+    from clerk_core.providers import HttpResponse
+
+    ctx = CallContext(
+        api_url="https://api.example.test", api_version="v1", secret_key=Secret("sk_test_x"), clock=lambda: 0.0
+    )
+    assert build_request(ops.GET_USER, {"user_id": "user_1"}, ctx).timeout > 0
+
+    def attempts(op: Any, args: dict[str, Any]) -> int:
+        flow = call(op, args, ctx)
+        count, value = 0, None
+        while True:
+            try:
+                effect = flow.send(value)
+            except StopIteration:
+                return count
+            except ClerkError:
+                return count
+            if type(effect).__name__ == "Fetch":
+                count += 1
+                body = b'{"errors":[]}' if count == 1 else b'{"object":"user","id":"user_1"}'
+                value = HttpResponse(status=503 if count == 1 else 200, body=body)
+            else:
+                value = None
+
+    assert attempts(ops.GET_USER, {"user_id": "user_1"}) == 2  # retried
+    assert attempts(ops.CREATE_USER, {}) == 1  # a create is sent once
