@@ -12,9 +12,8 @@ reference study, and the reference's own tests (``request.test.ts``, ``handshake
 from __future__ import annotations
 
 import logging
-import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -42,15 +41,6 @@ ACTIVE_ORG: dict[str, Any] = {"id": "org_active", "slug": "active-org", "role": 
 
 def _quote(value: str) -> str:
     return quote(value, safe="")
-
-
-@pytest.fixture
-def prod_clerk(clerk_keys: KeyPair) -> Iterator[LocalClerk]:
-    """A production instance: ``pk_live_`` for ``clerk.local.dev`` and an ``sk_live_`` secret key."""
-    with LocalClerk(
-        keys=[clerk_keys], secret_key="sk_live_" + secrets.token_urlsafe(24), publishable_key=PROD_PK
-    ) as clerk:
-        yield clerk
 
 
 def _client(driver: Driver, local: LocalClerk, **options: Any) -> Any:

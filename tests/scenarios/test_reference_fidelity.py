@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from clerk_core.testing import KeyPair, LocalClerk, build_publishable_key, handshake_directives
+from clerk_core.testing import LocalClerk, build_publishable_key, handshake_directives
 from clerk_core.testing.cookies import DEFAULT_FRONTEND_API
 from clerk_core.tokens.request import ClerkRequest
 from clerk_core.tokens.state import InvalidTokenAuth, MachineAuth, RequestState, SessionAuth
@@ -29,15 +29,6 @@ SATELLITE_DOMAIN = "satellite.example"
 SATELLITE_FAPI = f"clerk.{SATELLITE_DOMAIN}"
 PROD_PK = build_publishable_key(DEFAULT_FRONTEND_API, live=True)
 ORG_FIELDS = ("org_id", "org_role", "org_slug", "org_permissions")
-
-
-@pytest.fixture
-def prod_clerk(clerk_keys: KeyPair) -> Iterator[LocalClerk]:
-    """A production instance: ``pk_live_`` for ``clerk.local.dev`` and an ``sk_live_`` secret key."""
-    with LocalClerk(
-        keys=[clerk_keys], secret_key="sk_live_" + secrets.token_urlsafe(24), publishable_key=PROD_PK
-    ) as clerk:
-        yield clerk
 
 
 def _client(driver: Driver, local: LocalClerk, **options: Any) -> Any:
