@@ -148,7 +148,7 @@ class _ClientBase:
             environ=environ,
             **policy,
         )
-        host = PluginHost(plugins, load_entry_points=load_entry_points, default_backends=default_backends)
+        host = PluginHost.shared(plugins, load_entry_points=load_entry_points, default_backends=default_backends)
         providers = host.resolve(current_runtime(self._flavor), self.config)
         self.providers: Providers = providers
         self._plugin_host = host
