@@ -21,6 +21,7 @@ for the whole environment; that is why this plugin is an extra
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 from typing import Any
@@ -158,7 +159,10 @@ class NiquestsPlugin:
         return NiquestsTransport(revocation=self.revocation) if _available() else None
 
 
+@functools.cache
 def _available() -> bool:
+    # Asked once per process: a file-system search on every client costs more than the rest of
+    # building one, and a package installed while the process runs is not imported by it anyway.
     return importlib.util.find_spec("niquests") is not None
 
 
