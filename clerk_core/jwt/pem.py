@@ -15,6 +15,7 @@ literal ``\\n`` escapes (as env files often carry them) and any whitespace.
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 from typing import Final
 
@@ -31,8 +32,15 @@ _MAX_PEM_CHARS: Final = 64 * 1024
 def pem_to_jwk(pem: str) -> dict[str, str]:
     """Parse an RSA public key in PEM (or bare base64 DER) into ``{"kty": "RSA", "n", "e"}``.
 
-    Raises ``ValueError`` with a human-readable reason for anything else.
+    Raises ``ValueError`` with a human-readable reason for anything else. Each caller gets
+    its own dict; the parse is remembered per process, since a client per tenant or per
+    request would otherwise parse the same key every time.
     """
+    return dict(_parse(pem))
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(pem: str) -> tuple[tuple[str, str], ...]:
     if len(pem) > _MAX_PEM_CHARS:
         raise ValueError("The PEM key is too large.")
     text = pem.replace("\\r", "").replace("\\n", "\n")
@@ -46,10 +54,10 @@ def pem_to_jwk(pem: str) -> dict[str, str]:
     except (binascii.Error, UnicodeEncodeError):
         raise ValueError("The PEM key is not valid base64.") from None
     if label == "RSA PUBLIC KEY":
-        return _rsa_public_key(der)
+        return tuple(_rsa_public_key(der).items())
     if label != "PUBLIC KEY":
         raise ValueError(f"Unsupported PEM type {label!r}; expected a public key.")
-    return _spki(der)
+    return tuple(_spki(der).items())
 
 
 def _spki(der: bytes) -> dict[str, str]:

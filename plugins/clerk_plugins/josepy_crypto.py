@@ -14,6 +14,7 @@ binding, and every library exception is mapped to ``ValueError`` here.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Mapping
 from typing import Any, Final
@@ -46,6 +47,22 @@ class _KeyHandle:
         return f"KeyHandle(alg={self.alg!r})"
 
 
+#: Imported keys shared by every client in the process, by algorithm and key material. A
+#: handle is immutable and cryptography's keys are thread-safe; building one costs more
+#: than building a client, and multi-tenant apps build a client per tenant or per request.
+_HANDLES: dict[tuple[str, ...], _KeyHandle] = {}
+_HANDLES_MAX: Final = 64
+
+
+def _identity(jwk: Mapping[str, Any], alg: str) -> tuple[str, ...] | None:
+    members = ("kty", "n", "e") if alg[:2] in ("RS", "PS") else ("kty", "crv", "x", "y")
+    values = [jwk.get(member) for member in members]
+    strings = [value for value in values if isinstance(value, str)]
+    if len(strings) != len(values):
+        return None  # left to the import to refuse
+    return (alg, *strings)
+
+
 class JosepyCrypto:
     """Sync crypto provider: ``import_key`` + ``verify``."""
 
@@ -56,6 +73,17 @@ class JosepyCrypto:
 
     def import_key(self, jwk: Mapping[str, Any], alg: str) -> _KeyHandle:
         """Build a key handle for ``alg`` from a public JWK; ``ValueError`` if unusable."""
+        identity = _identity(jwk, alg)
+        handle = _HANDLES.get(identity) if identity is not None else None
+        if handle is None:
+            handle = self._import(jwk, alg)
+            if identity is not None:
+                if len(_HANDLES) >= _HANDLES_MAX:
+                    _HANDLES.clear()
+                _HANDLES[identity] = handle
+        return handle
+
+    def _import(self, jwk: Mapping[str, Any], alg: str) -> _KeyHandle:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -132,6 +160,10 @@ def _der_from_raw(signature: bytes, size: int) -> bytes:
 @hookimpl(trylast=True)
 def clerk_crypto_backend(runtime: Runtime, options: ClientConfig) -> JosepyCrypto | None:
     """Serve sync and async clients wherever ``cryptography`` is importable."""
-    if importlib.util.find_spec("cryptography") is None:
-        return None
-    return JosepyCrypto()
+    return JosepyCrypto() if _cryptography_available() else None
+
+
+@functools.cache
+def _cryptography_available() -> bool:
+    # Asked once per process: the file-system search would cost more than building the client.
+    return importlib.util.find_spec("cryptography") is not None
