@@ -317,6 +317,26 @@ def _fmt(seconds: float) -> str:
 
 
 @pytest.mark.parametrize(
+    ("ms", "text"),
+    [
+        (1666648250000, "Mon, 24 Oct 2022 21:50:50 GMT"),
+        (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+        (-1, "Wed, 31 Dec 1969 23:59:59 GMT"),
+        (-53190893656009, "Thu, 12 Jun 0284 15:45:43 GMT"),  # JavaScript pads years to four digits
+        (-62167219200000, "Sat, 01 Jan 0000 00:00:00 GMT"),
+        (-8.64e15, "Tue, 20 Apr -271821 00:00:00 GMT"),  # the first instant a Date can hold
+        (8.64e15, "Sat, 13 Sep 275760 00:00:00 GMT"),  # and the last
+        (8.64e15 + 1, "Invalid Date"),
+        (float("nan"), "Invalid Date"),
+    ],
+)
+def test_dates_in_messages_print_as_javascript_to_utc_string(ms: float, text: str) -> None:
+    from clerk_core.jwt.claims import _utc
+
+    assert _utc(ms) == text
+
+
+@pytest.mark.parametrize(
     ("exp_offset", "skew", "expired"),
     [(-5, 0, True), (-5, 6000, False), (0, 0, True), (0, 1000, False), (5, 0, False), (5, 6000, False)],
 )
