@@ -39,6 +39,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.verify_token
+	$(BIN)/python -m benchmarks.construction
 
 coldstart: $(STAMP)
 	$(BIN)/python -m benchmarks.coldstart

@@ -27,6 +27,7 @@ __all__ = [
     "ISS",
     "KID",
     "LEEWAY_S",
+    "TTL_S",
     "MintedToken",
     "environment",
     "format_environment",

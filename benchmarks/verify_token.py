@@ -13,7 +13,9 @@ best pass is the headline (the least-disturbed run, as :mod:`timeit` recommends)
 is shown beside it.
 
 The issue's targets: clerk-core at most 1.0x the minimal verifier, and at least 2x faster
-than PyJWT.
+than PyJWT. The same run times the rejection paths: as many distinct expired tokens (valid
+signature) and tokens with a flipped signature bit, each refused by clerk-core, the minimal
+verifier and PyJWT; target: clerk-core at most 1.10x the minimal verifier on both.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ._common import (
     ISS,
     KID,
     LEEWAY_S,
+    TTL_S,
     MintedToken,
     environment,
     format_environment,
@@ -67,6 +70,11 @@ AUTH_COOKIE: Final = "authenticate (cookies)"
 MAX_VS_MINIMAL: Final = 1.0
 MIN_VS_PYJWT: Final = 2.0
 MAX_AUTH_HEADER_VS_MINIMAL: Final = 1.15
+#: Rejections: clerk-core refusing an expired or a forged token <= 1.10 x the minimal verifier.
+MAX_REJECTION_VS_MINIMAL: Final = 1.10
+#: The rejection sets and the verifiers timed on them.
+REJECTIONS: Final = ("expired (valid signature)", "flipped signature bit")
+REJECTING: Final = (CLERK_CORE, MINIMAL, PYJWT)
 
 
 class Rejected(Exception):
@@ -261,6 +269,32 @@ def _rejects(fn: VerifyFn, token: str) -> bool:
     return False
 
 
+def rejecting(name: str, fn: VerifyFn) -> VerifyFn:
+    """``fn`` on a token it must refuse: the exception is the expected outcome, acceptance an error.
+
+    Every verifier pays the same ``try``/``except``; what differs is how each one reaches its
+    refusal (the checks it runs first, the exception and message it builds).
+    """
+
+    def refuse(token: str) -> Mapping[str, Any]:
+        try:
+            fn(token)
+        except Exception:
+            return {}
+        raise AssertionError(f"{name} accepted a token it must refuse")
+
+    return refuse
+
+
+def rejection_sets(key: rsa.RSAPrivateKey, minted: Sequence[MintedToken], *, now: int) -> dict[str, list[str]]:
+    """As many distinct tokens to refuse as there are valid ones, per rejection path."""
+    expired = mint_tokens(key, len(minted), now=now - 2 * TTL_S, seed=7)
+    return {
+        REJECTIONS[0]: [item.token for item in expired],
+        REJECTIONS[1]: [tamper_signature(item.token) for item in minted],
+    }
+
+
 def _tamper_payload(token: str) -> str:
     """The token with its ``sub`` changed and the original signature kept."""
     head, body, sig = token.split(".")
@@ -358,7 +392,9 @@ def report(series: Mapping[str, Series], *, tokens: int, repeats: int) -> dict[s
         "",
         f"  {'verifier':<22} {'best us/tok':>12} {'median us/tok':>14} {'/ minimal':>10} {'/ clerk-core':>13}",
     ]
-    for item in series.values():
+    for key, item in series.items():
+        if " / " in key:
+            continue  # a rejection row, reported below
         lines.append(
             f"  {item.name:<22} {item.best:>12.1f} {item.median:>14.1f}"
             f" {_ratio(item.best, minimal.best):>9.2f}x {_ratio(item.best, core.best):>12.2f}x"
@@ -390,9 +426,26 @@ def report(series: Mapping[str, Series], *, tokens: int, repeats: int) -> dict[s
     medians_agree = (ratios["clerk-core / minimal (median)"] <= MAX_VS_MINIMAL) == targets[
         "clerk-core <= 1.0x minimal"
     ] and (ratios["PyJWT / clerk-core (median)"] >= MIN_VS_PYJWT) == targets["clerk-core >= 2x faster than PyJWT"]
+    for path in REJECTIONS:
+        if f"{CLERK_CORE} / {path}" not in series:
+            continue
+        refusing = {name: series[f"{name} / {path}"] for name in REJECTING}
+        base = refusing[MINIMAL].best
+        lines.append("")
+        lines.append(f"  rejecting: {path}")
+        lines.extend(
+            f"  {name:<22} {item.best:>12.1f} {item.median:>14.1f} {_ratio(item.best, base):>9.2f}x"
+            f" {_ratio(item.best, refusing[CLERK_CORE].best):>12.2f}x"
+            for name, item in refusing.items()
+        )
+        ratios[f"clerk-core / minimal, {path} (best)"] = _ratio(refusing[CLERK_CORE].best, base)
+        ratios[f"clerk-core / minimal, {path} (median)"] = _ratio(refusing[CLERK_CORE].median, refusing[MINIMAL].median)
+        targets[f"{path} <= {MAX_REJECTION_VS_MINIMAL:.2f}x minimal"] = (
+            ratios[f"clerk-core / minimal, {path} (best)"] <= MAX_REJECTION_VS_MINIMAL
+        )
     lines.append("")
     lines.append("Targets (on the best pass):")
-    lines.extend(f"  {name:<40} {'MET' if met else 'MISSED'}" for name, met in targets.items())
+    lines.extend(f"  {name:<44} {'MET' if met else 'MISSED'}" for name, met in targets.items())
     if not medians_agree:
         lines.append("  note: the median passes give a different verdict; rerun on a quieter machine")
     print("\n".join(lines))
@@ -455,6 +508,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Every verifier accepts a valid token and rejects: {', '.join(bad)}\n")
 
     series = run({**verifiers, FLOOR: floor}, tokens, args.repeats)
+    for path, refused in rejection_sets(key, minted, now=now).items():
+        timed = run({name: rejecting(name, verifiers[name]) for name in REJECTING}, refused, args.repeats)
+        series.update({f"{name} / {path}": item for name, item in timed.items()})
     summary = report(series, tokens=len(tokens), repeats=args.repeats)
     print(f"\nTotal run time {time.perf_counter() - started:.1f} s")
 
