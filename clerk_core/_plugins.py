@@ -85,7 +85,7 @@ def _autoload_disabled() -> bool:
 
 
 #: Hosts shared between clients, per distinct plugin set (bounded: the oldest is dropped first).
-_SHARED: dict[tuple[bool, bool, tuple[int, ...]], tuple[tuple[object, ...], PluginHost]] = {}
+_SHARED: dict[tuple[bool, bool, tuple[int, ...], tuple[str, ...]], tuple[tuple[object, ...], PluginHost]] = {}
 _SHARED_MAX: Final = 64
 _SHARED_LOCK = threading.Lock()
 
@@ -145,11 +145,14 @@ class PluginHost:
         multi-tenant app builds a client per tenant or per request. The host is read-only
         once built (clients call hooks through it; their providers stay their own), so the
         same set of plugin objects, the same flags and the same autoload setting share one.
-        Entry points installed after the first client are seen by new plugin sets only.
+        Entry points are scanned again when ``sys.path`` changes; a distribution installed
+        into a folder already on it while the process runs is seen by new plugin sets only.
         """
         autoload = (not _autoload_disabled()) if load_entry_points is None else load_entry_points
         given = tuple(plugins)
-        key = (autoload, default_backends, tuple(id(plugin) for plugin in given))
+        # Entry points are found on sys.path: a path added or removed means another scan.
+        where = tuple(sys.path) if autoload else ()
+        key = (autoload, default_backends, tuple(id(plugin) for plugin in given), where)
         with _SHARED_LOCK:
             entry = _SHARED.get(key)
             # The ids are only a key: the cached tuple keeps the plugins alive, and identity is checked.

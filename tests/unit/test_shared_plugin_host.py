@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from clerk_core import Clerk
 from clerk_core._plugins import PluginHost
 from clerk_core.hookspecs import hookimpl
@@ -35,3 +39,13 @@ def test_providers_are_per_client_even_with_a_shared_host() -> None:
     second = Clerk(secret_key="sk_test_b", load_entry_points=False)
     assert first._plugin_host is second._plugin_host
     assert first.providers.transport is not second.providers.transport  # closing one never closes the other
+
+
+def test_a_changed_sys_path_scans_entry_points_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLERK_CORE_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    before = Clerk(secret_key="sk_test_a", environ={})
+    assert Clerk(secret_key="sk_test_b", environ={})._plugin_host is before._plugin_host
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert Clerk(secret_key="sk_test_a", environ={})._plugin_host is not before._plugin_host
+    monkeypatch.undo()
+    assert Clerk(secret_key="sk_test_a", environ={})._plugin_host is before._plugin_host
