@@ -85,7 +85,7 @@ class JosepyCrypto:
 
     def _import(self, jwk: Mapping[str, Any], alg: str) -> _KeyHandle:
         from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
         family, bits = alg[:2], _HASH_BITS.get(alg[2:])
         if bits is None or family not in ("RS", "PS", "ES"):
@@ -105,6 +105,8 @@ class JosepyCrypto:
                     else padding.PSS(mgf=padding.MGF1(hash_), salt_length=padding.PSS.DIGEST_LENGTH)
                 )
                 return _KeyHandle(key, alg, pad, hash_)
+            from cryptography.hazmat.primitives.asymmetric import ec  # EC keys only: ~2 ms to import
+
             key = self._ec_key(jwk)
             if getattr(key, "curve", None) is None or key.curve.name != _EC_CURVES[alg]:
                 raise ValueError(f"The EC key's curve does not fit {alg}.")
