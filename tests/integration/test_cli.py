@@ -383,6 +383,27 @@ def test_importing_the_cli_loads_no_crypto_or_http() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_console_script_exits_with_the_code_and_skips_the_final_collection(token: str) -> None:
+    # atexit runs after run() raised SystemExit: it sees what the interpreter's shutdown will see.
+    code = (
+        "import atexit, gc, sys; "
+        "atexit.register(lambda: sys.stderr.write(f'frozen={gc.get_freeze_count() > 0}')); "
+        "sys.argv = ['clerk-core', 'decode', sys.argv[1]]; "
+        "from clerk_core.cli import run; run()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, token], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["payload"]["sub"] == "user_2local"  # the output was flushed
+    assert result.stderr == "frozen=True"
+    failed = subprocess.run(
+        [sys.executable, "-c", code, "nope"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("token-invalid: ") and failed.stderr.endswith("frozen=True")
+
+
 # -- authenticate ----------------------------------------------------------------------------
 
 
