@@ -41,8 +41,18 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.verify_token
 	$(BIN)/python -m benchmarks.construction
 
-coldstart: $(STAMP)
+# Cold start in this environment, then in one that holds only what a user installs.
+RUNTIME_VENV := .venv-runtime
+$(RUNTIME_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet '.[josepy,niquests]'
+	touch $@
+
+coldstart: $(STAMP) $(RUNTIME_VENV)/.installed
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall .  # this checkout's code
 	$(BIN)/python -m benchmarks.coldstart
+	$(BIN)/python -m benchmarks.coldstart --python $(RUNTIME_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) build dist .mypy_cache .ruff_cache .pytest_cache
