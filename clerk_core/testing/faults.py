@@ -10,7 +10,8 @@ __all__ = ["Fault", "FaultKind", "FaultPlan"]
 
 #: ``down``: close the connection without a response; ``slow``: wait ``delay`` seconds, then
 #: answer normally; ``status``: answer ``status`` with an ``internal_error`` body; ``bad_json``:
-#: 200 with a body that is not JSON; ``empty_keys``: 200 ``{"keys": []}``; ``unauthorized``:
+#: 200 with a body that is not JSON (``status`` answers carry ``Retry-After`` when ``retry_after`` is
+#: set, as Clerk's 429s do); ``empty_keys``: 200 ``{"keys": []}``; ``unauthorized``:
 #: 401 ``clerk_key_invalid``.
 FaultKind = Literal["down", "slow", "status", "bad_json", "empty_keys", "unauthorized"]
 _KINDS: frozenset[str] = frozenset(get_args(FaultKind))
@@ -23,6 +24,7 @@ class Fault:
     kind: FaultKind
     delay: float = 0.0
     status: int = 503
+    retry_after: int | None = None
 
 
 class FaultPlan:
@@ -41,6 +43,7 @@ class FaultPlan:
         times: int | None = None,
         delay: float = 0.0,
         status: int = 503,
+        retry_after: int | None = None,
     ) -> None:
         """Replace the active fault; ``times=None`` keeps it until cleared."""
         if kind not in _KINDS:
@@ -51,11 +54,13 @@ class FaultPlan:
             raise ValueError("delay must be >= 0")
         if not 100 <= status <= 599:
             raise ValueError("status must be an HTTP status code")
+        if retry_after is not None and retry_after < 0:
+            raise ValueError("retry_after must be >= 0 seconds or None")
         with self._lock:
             if times == 0:
                 self._fault, self._remaining = None, None
             else:
-                self._fault, self._remaining = Fault(kind, delay, status), times
+                self._fault, self._remaining = Fault(kind, delay, status, retry_after), times
 
     def clear(self) -> None:
         """Return to normal service."""

@@ -55,6 +55,7 @@ from clerk_core.testing.cookies import (
     session_directives,
     suffixed,
 )
+from clerk_core.testing.emulator import BackendApiEmulator, Reply
 from clerk_core.testing.faults import FaultKind, FaultPlan
 from clerk_core.testing.keys import KeyPair, default_keypair
 from clerk_core.testing.minting import (
@@ -92,6 +93,19 @@ _VERIFY_ROUTES: Final[dict[str, tuple[MachineTokenKind, tuple[str, ...], bool]]]
     ),
     "/api_keys/verify": ("api_key", ("secret",), False),
 }
+#: Operations the instance answers itself, from its keys, sessions and machine tokens; the
+#: emulator (:mod:`clerk_core.testing.emulator`) answers every other one.
+SERVED_BY_INSTANCE: Final = frozenset(
+    {
+        "GetJWKS",
+        "RefreshSession",
+        "CreateSessionToken",
+        "CreateSessionTokenFromTemplate",
+        "verifyApiKey",
+        "verifyM2MToken",
+        "verifyOAuthAccessToken",
+    }
+)
 _BAD_JSON: Final = b'{"keys": [{"kty": "RSA",'
 
 _HANDSHAKE_PAYLOAD_PATH = re.compile(r"^/[^/]+/clients/handshake_payload/?$")
@@ -193,16 +207,18 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(length)
 
-    def _send(self, status: int, body: bytes) -> None:
+    def _send(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
 
-    def _send_json(self, status: int, obj: Any) -> None:
-        self._send(status, json.dumps(obj, separators=(",", ":")).encode("utf-8"))
+    def _send_json(self, status: int, obj: Any, headers: Mapping[str, str] | None = None) -> None:
+        self._send(status, json.dumps(obj, separators=(",", ":")).encode("utf-8"), headers)
 
     def _dispatch(self) -> None:
         clerk = self.server.clerk
@@ -238,7 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.close_connection = True
                     return
             elif fault.kind == "status":
-                self._send_json(fault.status, bapi.internal_error())
+                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                self._send_json(fault.status, bapi.internal_error(), headers=extra)
                 return
             elif fault.kind == "bad_json":
                 self._send(200, _BAD_JSON)
@@ -269,7 +286,24 @@ class _Handler(BaseHTTPRequestHandler):
                 template = session_route["template"]
                 self._session_token(request, session_id, unquote(template) if template else None)
             return
-        self._send_json(404, bapi.not_found())
+        matched = clerk.backend_api.match(self.command, path)
+        if matched is None:
+            self._send_json(404, bapi.not_found())
+            return
+        op, path_args = matched
+        if op.auth != "none" and not self._authorized(request, accept_machine_key=op.auth != "secret"):
+            self._send_json(401, bapi.key_invalid())
+            return
+        self._reply(clerk.backend_api.handle(op, path_args, request.query, body, headers.get("content-type", "")))
+
+    def _reply(self, reply: Reply) -> None:
+        if reply.body is not None:
+            self._send_json(reply.status, reply.body)
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.wfile.flush()
 
     def _authorized(self, request: RecordedRequest, accept_machine_key: bool) -> bool:
         credential = request.bearer
@@ -463,6 +497,8 @@ class LocalClerk:
         self._frontend_api = frontend_api_from_publishable_key(self._publishable_key)
         self._cookie_suffix = cookie_suffix(self._publishable_key)
         self._store = SessionStore()
+        #: Every other Backend API operation: checked against the spec, answered from memory.
+        self.backend_api = BackendApiEmulator()
         self._port = port
         self._lock = threading.Lock()
         self._faults = FaultPlan()
@@ -617,21 +653,27 @@ class LocalClerk:
         times: int | None = None,
         delay: float = 0.0,
         status: int = 503,
+        retry_after: int | None = None,
     ) -> None:
-        """Make every route fail as ``kind`` for the next ``times`` requests (``None``: until cleared)."""
-        self._faults.set(kind, times=times, delay=delay, status=status)
+        """Make every route fail as ``kind`` for the next ``times`` requests (``None``: until cleared).
+
+        ``set_fault("status", status=429, retry_after=2)`` answers as Clerk's rate limit does.
+        """
+        self._faults.set(kind, times=times, delay=delay, status=status, retry_after=retry_after)
 
     def clear_faults(self) -> None:
         """Return to normal service."""
         self._faults.clear()
 
     def reset(self) -> None:
-        """Clear faults, counters, the request log, machine tokens, sessions, nonces and templates.
+        """Clear faults, counters, the request log, machine tokens, sessions, nonces, templates and the
+        emulated Backend API's records.
 
         Keys and credentials stay.
         """
         self._faults.clear()
         self._store.clear()
+        self.backend_api.reset()
         with self._lock:
             self._requests.clear()
             self._jwks_requests = 0

@@ -1,0 +1,480 @@
+"""The local instance's Backend API: every operation answered, the main resources kept in memory.
+
+:class:`BackendApiEmulator` routes a request to the operation of the spec it names (the client's
+own operation data, so the two can never disagree about a path), checks it against that
+operation (:mod:`clerk_core.testing.bapi_checks`), then either runs it against in-memory state
+or, for operations without state here, answers with a response built from the operation's
+model. State is kept for users (create, list with filters, count, get, update, metadata, ban,
+lock, delete), organizations (create, list, get by id or slug, update, metadata, delete),
+invitations, allowlist and blocklist identifiers, redirect URLs, JWT templates and sign-in
+tokens. Errors have Clerk's shape: 404 ``resource_not_found``, 422 ``form_param_*``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, NamedTuple
+
+from clerk_core.api._extra_operations import EXTRA_OPERATIONS
+from clerk_core.api._gen_operations import OPERATIONS
+from clerk_core.api.operation import Operation
+from clerk_core.testing import bapi
+from clerk_core.testing.bapi_checks import RequestProblem, check_request, object_tag, sample_object, sample_response
+
+__all__ = ["BackendApiEmulator", "Reply"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer: ``status`` and a JSON-able ``body`` (``None``: no body, as for 204)."""
+
+    status: int
+    body: Any
+
+
+@dataclass(frozen=True)
+class _Route:
+    op: Operation
+    pattern: re.Pattern[str]
+    literal_segments: int
+
+
+def _route(op: Operation) -> _Route:
+    prefix = "/v1" if op.versioned else ""
+    parts = re.split(r"(\{[^}]+\})", op.path)
+    regex = "".join(f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part) for part in parts)
+    literal = sum(1 for segment in op.path.split("/") if segment and not segment.startswith("{"))
+    return _Route(op, re.compile(f"^{prefix}{regex}/?$"), literal)
+
+
+@dataclass(frozen=True)
+class _Resource:
+    """A collection the emulator keeps: its model, the ``object`` tag and the id prefix."""
+
+    model: str
+    prefix: str
+
+
+_RESOURCES: Final = {
+    "users": _Resource("User", "user"),
+    "organizations": _Resource("Organization", "org"),
+    "invitations": _Resource("Invitation", "inv"),
+    "allowlist_identifiers": _Resource("AllowlistIdentifier", "alid"),
+    "blocklist_identifiers": _Resource("BlocklistIdentifier", "blid"),
+    "redirect_urls": _Resource("RedirectURL", "ru"),
+    "jwt_templates": _Resource("JWTTemplate", "jtmp"),
+    "sign_in_tokens": _Resource("SignInToken", "sit"),
+}
+
+#: Body members that are write-only or shaped differently on the resource; never copied as is.
+_NOT_COPIED: Final = frozenset(
+    {
+        "password",
+        "password_digest",
+        "password_hasher",
+        "skip_password_checks",
+        "skip_password_requirement",
+        "email_address",
+        "phone_number",
+        "web3_wallet",
+        "notify",
+        "ignore_existing",
+        "expires_in_days",
+        "redirect_url",
+        "created_by",
+        "max_allowed_memberships",
+    }
+)
+#: Members a request never overwrites: the body's ones, and those the record owns.
+_KEPT: Final = _NOT_COPIED | {"id", "object", "created_at", "updated_at"}
+_METADATA: Final = ("public_metadata", "private_metadata", "unsafe_metadata")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _deep_merge(into: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Clerk's metadata merge: nested objects merged, ``null`` deletes a key."""
+    for key, value in patch.items():
+        if value is None:
+            into.pop(key, None)
+        elif isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
+    return into
+
+
+class _Call(NamedTuple):
+    """One checked request: its operation, path arguments, query values and body."""
+
+    op: Operation
+    args: dict[str, str]
+    values: dict[str, Any]
+    body: Any
+
+
+Handler = Callable[["BackendApiEmulator", _Call], Reply]
+
+
+class BackendApiEmulator:
+    """Routes, checks and answers Backend API requests; thread-safe."""
+
+    def __init__(self) -> None:
+        """An instance with no users, organizations or other records."""
+        routes = [_route(op) for op in (*OPERATIONS, *EXTRA_OPERATIONS)]
+        # Literal paths before templated ones: /users/count is not /users/{user_id}.
+        routes.sort(key=lambda route: (-route.literal_segments, route.op.path.count("{")))
+        self._routes: dict[str, list[_Route]] = {}
+        for route in routes:
+            self._routes.setdefault(route.op.method, []).append(route)
+        self._lock = threading.Lock()
+        self._store: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in _RESOURCES}
+        #: A sample of each kept model: what type each field has, so a body value of another
+        #: type (``created_at`` is a date string in CreateUser, an integer on the user) is not kept.
+        self._templates: dict[str, dict[str, Any]] = {}
+
+    def reset(self) -> None:
+        """Forget every record."""
+        with self._lock:
+            for records in self._store.values():
+                records.clear()
+
+    def records(self, resource: str) -> list[dict[str, Any]]:
+        """Copies of the records of ``resource`` (``users``, ``organizations``, …), oldest first."""
+        with self._lock:
+            return copy.deepcopy(list(self._store[resource].values()))
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """The operation ``method path`` names, and its path parameters (still escaped)."""
+        for route in self._routes.get(method, ()):
+            found = route.pattern.match(path)
+            if found is not None:
+                return route.op, found.groupdict()
+        return None
+
+    def handle(
+        self,
+        op: Operation,
+        path_args: Mapping[str, str],
+        query: Mapping[str, list[str]],
+        body: bytes,
+        content_type: str,
+    ) -> Reply:
+        """Check the request against ``op`` and answer it."""
+        from urllib.parse import unquote
+
+        args = {name: unquote(value) for name, value in path_args.items()}
+        if any(value in ("", ".", "..") for value in args.values()):
+            return Reply(404, bapi.not_found())
+        try:
+            values, payload = check_request(op, query, body, content_type)
+        except RequestProblem as problem:
+            return Reply(problem.status, problem.body)
+        handler = _HANDLERS.get(op.id)
+        if handler is None:
+            status, sample = sample_response(op)
+            return Reply(status, sample)
+        with self._lock:
+            return handler(self, _Call(op, args, values, payload))
+
+    # -- the generic actions on a kept resource ------------------------------------------------
+
+    def _new(self, resource: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        from clerk_core.api import schemas
+
+        spec = _RESOURCES[resource]
+        model = getattr(schemas, spec.model)
+        template = sample_object(model)
+        record = {key: (None if isinstance(value, (dict, list)) else value) for key, value in template.items()}
+        self._templates[resource] = template
+        now = _now_ms()
+        record_id = f"{spec.prefix}_{secrets.token_hex(12)}"
+        record.update(id=record_id, object=object_tag(model))
+        for stamp in ("created_at", "updated_at"):
+            if stamp in record:
+                record[stamp] = now
+        for key in _METADATA:
+            if key in record:
+                record[key] = {}
+        self._store[resource][record_id] = record
+        return self._update(record, fields, resource=resource, touch=False)
+
+    def _get(self, resource: str, record_id: str) -> dict[str, Any] | None:
+        return self._store[resource].get(record_id)
+
+    def _update(
+        self, record: dict[str, Any], fields: Mapping[str, Any], *, resource: str, touch: bool = True
+    ) -> dict[str, Any]:
+        template = self._templates.get(resource, {})
+        for key, value in fields.items():
+            if key in record and key not in _KEPT and _same_kind(template.get(key), value):
+                record[key] = copy.deepcopy(value)
+        if touch and "updated_at" in record:
+            record["updated_at"] = _now_ms()
+        return record
+
+    def _delete(self, resource: str, record_id: str) -> Reply:
+        record = self._store[resource].pop(record_id, None)
+        if record is None:
+            return Reply(404, bapi.not_found())
+        return Reply(200, {"object": record["object"], "id": record_id, "deleted": True})
+
+
+def _same_kind(sample: Any, value: Any) -> bool:
+    if sample is None or value is None:
+        return True
+    if isinstance(sample, bool) or isinstance(value, bool):
+        return isinstance(sample, bool) and isinstance(value, bool)
+    if isinstance(sample, (int, float)):
+        return isinstance(value, (int, float)) and (isinstance(sample, float) or isinstance(value, int))
+    return isinstance(value, type(sample))
+
+
+def _one(args: Mapping[str, str]) -> str:
+    return next(iter(args.values()))
+
+
+def _listing(op: Operation, records: list[dict[str, Any]], values: Mapping[str, Any]) -> Reply:
+    order = values.get("order_by", "-created_at")
+    field = order.lstrip("+-")
+    if records and field in records[0]:
+        records = sorted(records, key=lambda record: (record.get(field) is None, record.get(field) or 0))
+        if order.startswith("-"):
+            records.reverse()
+    total = len(records)
+    offset = int(values.get("offset") or 0)
+    limit = values.get("limit")
+    window = records[offset : offset + int(limit)] if limit is not None else records[offset:]
+    items = copy.deepcopy(window)
+    if op.shape == "page":
+        return Reply(200, {op.page_key: items, "total_count": total})
+    return Reply(200, items)
+
+
+def _found(record: dict[str, Any] | None) -> Reply:
+    return Reply(200, copy.deepcopy(record)) if record is not None else Reply(404, bapi.not_found())
+
+
+# -- users -----------------------------------------------------------------------------------
+
+
+def _create_user(em: BackendApiEmulator, call: _Call) -> Reply:
+    emails = call.body.get("email_address") or []
+    for address in emails:
+        if any(address in _user_emails(user) for user in em._store["users"].values()):
+            return Reply(
+                422,
+                {
+                    "errors": [
+                        {
+                            "code": "form_identifier_exists",
+                            "message": "is taken",
+                            "long_message": "That email address is taken. Please try another.",
+                            "meta": {"param_name": "email_address"},
+                        }
+                    ],
+                    "clerk_trace_id": secrets.token_hex(16),
+                },
+            )
+    user = em._new("users", call.body)
+    now = _now_ms()
+    user["email_addresses"] = [
+        {
+            "id": f"idn_{secrets.token_hex(12)}",
+            "object": "email_address",
+            "email_address": address,
+            "verification": {"status": "verified", "strategy": "admin", "object": "verification_admin"},
+            "linked_to": [],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for address in emails
+    ]
+    user["primary_email_address_id"] = user["email_addresses"][0]["id"] if emails else None
+    user["phone_numbers"] = [
+        {"id": f"idn_{secrets.token_hex(12)}", "object": "phone_number", "phone_number": number}
+        for number in call.body.get("phone_number") or []
+    ]
+    user["password_enabled"] = bool(call.body.get("password") or call.body.get("password_digest"))
+    for flag in ("banned", "locked", "two_factor_enabled", "totp_enabled", "backup_code_enabled"):
+        user[flag] = False
+    return Reply(200, copy.deepcopy(user))
+
+
+def _user_emails(user: Mapping[str, Any]) -> list[str]:
+    return [item.get("email_address") for item in user.get("email_addresses") or []]
+
+
+def _user_matches(user: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    wanted: dict[str, list[Any]] = {
+        "email_address": _user_emails(user),
+        "user_id": [user.get("id")],
+        "username": [user.get("username")],
+        "external_id": [user.get("external_id")],
+        "phone_number": [item.get("phone_number") for item in user.get("phone_numbers") or []],
+    }
+    for name, present in wanted.items():
+        asked = values.get(name)
+        if asked and not set(asked) & set(present):
+            return False
+    query = values.get("query")
+    if query:
+        haystack = " ".join(
+            str(part)
+            for part in (
+                user.get("first_name"),
+                user.get("last_name"),
+                user.get("username"),
+                user.get("id"),
+                *_user_emails(user),
+            )
+            if part
+        ).lower()
+        if query.lower() not in haystack:
+            return False
+    return True
+
+
+def _list_users(em: BackendApiEmulator, call: _Call) -> Reply:
+    users = [user for user in em._store["users"].values() if _user_matches(user, call.values)]
+    return _listing(call.op, users, call.values)
+
+
+def _count_users(em: BackendApiEmulator, call: _Call) -> Reply:
+    count = sum(1 for user in em._store["users"].values() if _user_matches(user, call.values))
+    return Reply(200, {"object": "total_count", "total_count": count})
+
+
+# -- generic handlers, bound per operation -----------------------------------------------------
+
+
+def _create(resource: str, **defaults: Any) -> Handler:
+    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+        record = em._new(resource, call.body or {})
+        for key, value in defaults.items():
+            record[key] = value(record, call.body) if callable(value) else value
+        return Reply(200, copy.deepcopy(record))
+
+    return handler
+
+
+def _list(resource: str) -> Handler:
+    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+        return _listing(call.op, list(em._store[resource].values()), call.values)
+
+    return handler
+
+
+def _get(resource: str, *, by: str | None = None) -> Handler:
+    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+        key = _one(call.args)
+        record = em._get(resource, key)
+        if record is None and by is not None:
+            record = next((item for item in em._store[resource].values() if item.get(by) == key), None)
+        return _found(record)
+
+    return handler
+
+
+def _update(resource: str, *, by: str | None = None, **changes: Any) -> Handler:
+    getter = _get(resource, by=by)
+
+    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+        found = getter(em, call)
+        if found.status != 200:
+            return found
+        record = em._store[resource][found.body["id"]]
+        em._update(record, {**(call.body or {}), **changes}, resource=resource)
+        return Reply(200, copy.deepcopy(record))
+
+    return handler
+
+
+def _metadata(resource: str, *, merge: bool) -> Handler:
+    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+        record = em._get(resource, _one(call.args))
+        if record is None:
+            return Reply(404, bapi.not_found())
+        for key in _METADATA:
+            if key in (call.body or {}) and key in record:
+                given = call.body[key] or {}
+                record[key] = _deep_merge(record.get(key) or {}, given) if merge else copy.deepcopy(given)
+        record["updated_at"] = _now_ms()
+        return Reply(200, copy.deepcopy(record))
+
+    return handler
+
+
+def _delete(resource: str) -> Handler:
+    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+        return em._delete(resource, _one(call.args))
+
+    return handler
+
+
+def _slug(record: Mapping[str, Any], body: Any) -> str:
+    given = (body or {}).get("slug")
+    return str(given) if given else re.sub(r"[^a-z0-9]+", "-", str(record.get("name") or "").lower()).strip("-")
+
+
+def _identifier_type(record: Mapping[str, Any], body: Any) -> str:
+    identifier = str((body or {}).get("identifier") or "")
+    if identifier.startswith("+"):
+        return "phone_number"
+    return "email_address" if "@" in identifier else "web3_wallet"
+
+
+_HANDLERS: Final[dict[str, Handler]] = {
+    "CreateUser": _create_user,
+    "GetUserList": _list_users,
+    "GetUsersCount": _count_users,
+    "GetUser": _get("users"),
+    "UpdateUser": _update("users"),
+    "DeleteUser": _delete("users"),
+    "BanUser": _update("users", banned=True),
+    "UnbanUser": _update("users", banned=False),
+    "LockUser": _update("users", locked=True),
+    "UnlockUser": _update("users", locked=False),
+    "UpdateUserMetadata": _metadata("users", merge=True),
+    "ReplaceUserMetadata": _metadata("users", merge=False),
+    "CreateOrganization": _create("organizations", slug=_slug, members_count=0),
+    "ListOrganizations": _list("organizations"),
+    "GetOrganization": _get("organizations", by="slug"),
+    "UpdateOrganization": _update("organizations", by="slug"),
+    "DeleteOrganization": _delete("organizations"),
+    "MergeOrganizationMetadata": _metadata("organizations", merge=True),
+    "ReplaceOrganizationMetadata": _metadata("organizations", merge=False),
+    "CreateInvitation": _create(
+        "invitations", email_address=lambda record, body: body["email_address"], status="pending", revoked=False
+    ),
+    "ListInvitations": _list("invitations"),
+    "RevokeInvitation": _update("invitations", status="revoked", revoked=True),
+    "DeleteInvitation": _delete("invitations"),
+    "CreateAllowlistIdentifier": _create("allowlist_identifiers", identifier_type=_identifier_type),
+    "ListAllowlistIdentifiers": _list("allowlist_identifiers"),
+    "DeleteAllowlistIdentifier": _delete("allowlist_identifiers"),
+    "CreateBlocklistIdentifier": _create("blocklist_identifiers", identifier_type=_identifier_type),
+    "ListBlocklistIdentifiers": _list("blocklist_identifiers"),
+    "DeleteBlocklistIdentifier": _delete("blocklist_identifiers"),
+    "CreateRedirectURL": _create("redirect_urls"),
+    "ListRedirectURLs": _list("redirect_urls"),
+    "GetRedirectURL": _get("redirect_urls"),
+    "DeleteRedirectURL": _delete("redirect_urls"),
+    "CreateJWTTemplate": _create("jwt_templates"),
+    "ListJWTTemplates": _list("jwt_templates"),
+    "GetJWTTemplate": _get("jwt_templates"),
+    "UpdateJWTTemplate": _update("jwt_templates"),
+    "DeleteJWTTemplate": _delete("jwt_templates"),
+    "CreateSignInToken": _create(
+        "sign_in_tokens", status="pending", token=lambda record, body: secrets.token_urlsafe(24)
+    ),
+    "RevokeSignInToken": _update("sign_in_tokens", status="revoked"),
+}
