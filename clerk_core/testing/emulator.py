@@ -5,7 +5,7 @@ own operation data, so the two can never disagree about a path), checks it again
 operation (:mod:`clerk_core.testing.bapi_checks`), then either runs it against in-memory state
 or, for operations without state here, answers with a response built from the operation's
 model. State is kept for users (create, list with filters, count, get, update, metadata, ban,
-lock, delete), organizations (create, list, get by id or slug, update, metadata, delete),
+lock, profile image, delete), organizations (create, list, get by id or slug, update, metadata, delete),
 invitations, allowlist and blocklist identifiers, redirect URLs, JWT templates and sign-in
 tokens. Errors have Clerk's shape: 404 ``resource_not_found``, 422 ``form_param_*``.
 """
@@ -443,6 +443,8 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "UnbanUser": _update("users", banned=False),
     "LockUser": _update("users", locked=True),
     "UnlockUser": _update("users", locked=False),
+    "SetUserProfileImage": _update("users", has_image=True),
+    "DeleteUserProfileImage": _update("users", has_image=False),
     "UpdateUserMetadata": _metadata("users", merge=True),
     "ReplaceUserMetadata": _metadata("users", merge=False),
     "CreateOrganization": _create("organizations", slug=_slug, members_count=0),
