@@ -193,7 +193,11 @@ class BackendApiEmulator:
         spec = _RESOURCES[resource]
         model = getattr(schemas, spec.model)
         template = sample_object(model)
-        record = {key: (None if isinstance(value, (dict, list)) else value) for key, value in template.items()}
+        # Clerk sends empty collections as [] and absent objects as null.
+        record: dict[str, Any] = {
+            key: [] if isinstance(value, list) else None if isinstance(value, dict) else value
+            for key, value in template.items()
+        }
         self._templates[resource] = template
         now = _now_ms()
         record_id = f"{spec.prefix}_{secrets.token_hex(12)}"
@@ -291,7 +295,14 @@ def _create_user(em: BackendApiEmulator, call: _Call) -> Reply:
             "id": f"idn_{secrets.token_hex(12)}",
             "object": "email_address",
             "email_address": address,
-            "verification": {"status": "verified", "strategy": "admin", "object": "verification_admin"},
+            "reserved": False,
+            "verification": {
+                "object": "verification_admin",
+                "status": "verified",
+                "strategy": "admin",
+                "attempts": None,
+                "expire_at": None,
+            },
             "linked_to": [],
             "created_at": now,
             "updated_at": now,
