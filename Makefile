@@ -40,6 +40,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.verify_token
 	$(BIN)/python -m benchmarks.construction
+	$(BIN)/python -m benchmarks.backend_api
 
 # Cold start in this environment, then in one that holds only what a user installs.
 RUNTIME_VENV := .venv-runtime

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import coldstart, construction, verify_token
+from benchmarks import backend_api, coldstart, construction, verify_token
 
 
 def _document(path: Path) -> dict[str, object]:
@@ -63,3 +63,14 @@ def test_coldstart_reports_in_process_and_whole_process_figures(tmp_path: Path) 
     assert isinstance(whole, dict)
     assert 0 < whole["teardown"][0] < whole["wall"][0]
     assert isinstance(document["net_wall_ms"], float)
+
+
+def test_backend_api_benchmark_decodes_round_trips_and_cold_starts(tmp_path: Path) -> None:
+    out = tmp_path / "backend_api.json"
+    argv = ["--repeats", "1", "--calls", "2", "--decodes", "1", "--runs", "1", "--no-official", "--json", str(out)]
+    assert backend_api.main(argv) == 0
+    results = _document(out)["results"]
+    assert isinstance(results, dict)
+    assert set(results["decode_us"]) == {backend_api.CLERK_CORE}
+    assert set(results["round_trip_us"]) == {backend_api.CLERK_CORE, backend_api.FLOOR}
+    assert set(results["cold_start_wall_ms"]) == {"interpreter only", backend_api.CLERK_CORE}
