@@ -48,7 +48,7 @@ TARGET_US: Final = 50.0
 _SECRET: Final = "sk_live_" + "b" * 40  # never sent: nothing here makes a request
 
 
-def steps(pem: str, subs: Mapping[str, str]) -> dict[str, Step]:
+def steps(pem: str, subs: Mapping[str, str], *, official: bool = True) -> dict[str, Step]:
     """One construction (or construction + verification) per call; the argument is a token."""
     from clerk_core import AsyncClerk, Clerk
 
@@ -89,7 +89,7 @@ def steps(pem: str, subs: Mapping[str, str]) -> dict[str, Step]:
             return claims
 
         table["PyJWT decode(PEM string)"] = pyjwt_per_request
-    if importlib.util.find_spec("clerk_backend_api") is not None:
+    if official and importlib.util.find_spec("clerk_backend_api") is not None:
         import clerk_backend_api
 
         def official(token: str) -> Mapping[str, Any]:
@@ -128,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-pass", type=int, default=300, help="constructions per pass (default 300)")
     parser.add_argument("--repeats", type=int, default=15, help="timed passes per row (default 15)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument("--no-official", action="store_true", help="skip clerk-backend-api (e.g. not installed)")
     args = parser.parse_args(argv)
 
     env = environment()
@@ -136,13 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = generate_key()
     pem = public_pem(key)
     minted = mint_tokens(key, args.per_pass, now=int(time.time()))
-    table = steps(pem, {item.token: item.sub for item in minted})
+    table = steps(pem, {item.token: item.sub for item in minted}, official=not args.no_official)
     table[PER_REQUEST](minted[0].token)  # the correctness gate: a client built per request verifies
     tokens = [item.token for item in minted]
     slow = {name: table.pop(name) for name in (OFFICIAL,) if name in table}
     series = run(table, tokens, args.repeats)
     # The official client takes tens of milliseconds to build: fewer constructions, same method.
-    series.update(run(slow, tokens[:SLOW_PER_PASS], min(args.repeats, SLOW_REPEATS)))
+    if slow:
+        series.update(run(slow, tokens[:SLOW_PER_PASS], min(args.repeats, SLOW_REPEATS)))
     summary = report(series, per_pass=args.per_pass, repeats=args.repeats)
     print(f"\nTotal run time {time.perf_counter() - started:.1f} s")
     if args.json:
