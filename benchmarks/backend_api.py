@@ -173,7 +173,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines: list[str] = []
     ratios: dict[str, float] = {}
     targets: dict[str, bool] = {}
-    results: dict[str, Any] = {}
     with LocalClerk() as local, Clerk(secret_key=local.secret_key, api_url=local.api_url) as seed:
         for n in range(USERS):
             seed.users.create(
@@ -246,9 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines.extend(f"  {name:<50} {'MET' if met else 'MISSED'}" for name, met in targets.items())
     print("\n".join(lines))
     print(f"\nTotal run time {time.perf_counter() - started:.1f} s")
-    results = {
-        "decode_us": {name: item.samples for name, item in decoded.items()},
-        "round_trip_us": {name: item.samples for name, item in timed.items()},
+    results: dict[str, Any] = {
+        "decode_us": {name: item.as_json() for name, item in decoded.items()},
+        "round_trip_us": {name: item.as_json() for name, item in timed.items()},
         "cold_start_wall_ms": walls,
     }
     if args.json:

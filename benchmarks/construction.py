@@ -152,10 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "benchmark": "construction",
             "environment": env,
             "config": {"per_pass": args.per_pass, "repeats": args.repeats, "unit": "us/construction"},
-            "results": {
-                name: {"best": item.best, "median": item.median, "samples": item.samples}
-                for name, item in series.items()
-            },
+            "results": {name: item.as_json() for name, item in series.items()},
             **summary,
         }
         write_json(args.json, document)

@@ -350,6 +350,10 @@ class Series:
     def median(self) -> float:
         return statistics.median(self.samples)
 
+    def as_json(self) -> dict[str, Any]:
+        """Best, median and every sample, for ``--json``."""
+        return {"best": self.best, "median": self.median, "samples": self.samples}
+
 
 def _one_pass(fn: VerifyFn, tokens: Sequence[str]) -> float:
     start = time.perf_counter()
@@ -522,10 +526,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "benchmark": "verify_token",
             "environment": env,
             "config": {"tokens": len(tokens), "repeats": args.repeats, "leeway_s": LEEWAY_S, "unit": "us/token"},
-            "results": {
-                name: {"best": item.best, "median": item.median, "samples": item.samples}
-                for name, item in series.items()
-            },
+            "results": {name: item.as_json() for name, item in series.items()},
             **summary,
         }
         write_json(args.json, document)

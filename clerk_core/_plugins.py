@@ -156,11 +156,7 @@ class PluginHost:
         with _SHARED_LOCK:
             entry = _SHARED.get(key)
             # The ids are only a key: the cached tuple keeps the plugins alive, and identity is checked.
-            if (
-                entry is not None
-                and len(entry[0]) == len(given)
-                and all(a is b for a, b in zip(entry[0], given, strict=True))
-            ):
+            if entry is not None and all(a is b for a, b in zip(entry[0], given, strict=True)):
                 return entry[1]
         host = cls(given, load_entry_points=autoload, default_backends=default_backends)
         with _SHARED_LOCK:

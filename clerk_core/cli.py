@@ -396,10 +396,10 @@ def run() -> NoReturn:
     """The console script: :func:`main`, then exit without the interpreter's final collection.
 
     A command is a whole process, and most of what it costs after its work is done is the
-    garbage collection of every imported class and function at shutdown (6 to 8 ms of the
-    10 to 14 ms a verification's process takes to exit, on the machine of docs/benchmarks.md). Frozen objects
-    are left to the operating system; anything that is not in a reference cycle is still freed
-    as usual, and the standard streams are still flushed.
+    garbage collection of every imported class and function at shutdown (6 to 8 ms of the 10
+    to 14 ms a verification's process takes to exit, on the machine of docs/benchmarks.md).
+    Frozen objects are left to the operating system; anything that is not in a reference cycle
+    is still freed as usual, and the standard streams are still flushed.
     """
     code = main()
     gc.freeze()

@@ -25,7 +25,7 @@ from ._request import error_from_response, join_url
 from .operation import UNSET, Operation, Param
 from .pages import Page
 
-__all__ = ["CallContext", "ResponseDecodeError", "call"]
+__all__ = ["CallContext", "ResponseDecodeError", "call", "response_model"]
 
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Characters of a text excerpt kept in an error about a body that is not Clerk's error shape.
@@ -309,11 +309,17 @@ def _decoder(op: Operation) -> msgspec.json.Decoder[Any]:
     return decoder
 
 
-def _result_type(response: str, shape: str, page_key: str) -> Any:
+def response_model(name: str) -> type:
+    """The model an operation's ``response`` names."""
     from . import models, schemas
 
     # Spec schemas first; the hand-written models serve the operations the spec lacks.
-    model = getattr(schemas, response, None) or getattr(models, response)
+    model: type = getattr(schemas, name, None) or getattr(models, name)
+    return model
+
+
+def _result_type(response: str, shape: str, page_key: str) -> Any:
+    model = response_model(response)
     if shape == "list":
         return list[model]  # type: ignore[valid-type]
     if shape == "page":

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import msgspec
 
+from clerk_core.api.call import response_model
 from clerk_core.api.operation import Operation, Param
 
 __all__ = ["RequestProblem", "check_request", "object_tag", "sample_object", "sample_response"]
@@ -165,13 +166,6 @@ def _check_body(op: Operation, body: bytes, content_type: str) -> Any:
 # -- responses -------------------------------------------------------------------------------
 
 
-def _model(name: str) -> type:
-    from clerk_core.api import models, schemas
-
-    found: type = getattr(schemas, name, None) or getattr(models, name)
-    return found
-
-
 def object_tag(model: type) -> str:
     """The ``object`` value for a model: its name in snake_case (``OrganizationMembership`` →
     ``organization_membership``), which is what Clerk sends for the resources it names."""
@@ -224,7 +218,7 @@ def sample_response(op: Operation) -> tuple[int, Any]:
         return 204, None
     if op.response is None:
         return 200, {}
-    item = sample_object(_model(op.response))
+    item = sample_object(response_model(op.response))
     if op.shape == "list":
         return 200, [item]
     if op.shape == "page":

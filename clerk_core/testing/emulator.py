@@ -5,14 +5,15 @@ own operation data, so the two can never disagree about a path), checks it again
 operation (:mod:`clerk_core.testing.bapi_checks`), then either runs it against in-memory state
 or, for operations without state here, answers with a response built from the operation's
 model. State is kept for users (create, list with filters, count, get, update, metadata, ban,
-lock, profile image, delete), organizations (create, list, get by id or slug, update, metadata, delete),
-invitations, allowlist and blocklist identifiers, redirect URLs, JWT templates and sign-in
+lock, profile image, delete), organizations (create, list, get by id or slug, update, metadata,
+delete), invitations, allowlist and blocklist identifiers, redirect URLs, JWT templates and sign-in
 tokens. Errors have Clerk's shape: 404 ``resource_not_found``, 422 ``form_param_*``.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import secrets
 import threading
@@ -23,6 +24,7 @@ from typing import Any, Final, NamedTuple
 
 from clerk_core.api._extra_operations import EXTRA_OPERATIONS
 from clerk_core.api._gen_operations import OPERATIONS
+from clerk_core.api.call import response_model
 from clerk_core.api.operation import Operation
 from clerk_core.testing import bapi
 from clerk_core.testing.bapi_checks import RequestProblem, check_request, object_tag, sample_object, sample_response
@@ -51,6 +53,20 @@ def _route(op: Operation) -> _Route:
     regex = "".join(f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part) for part in parts)
     literal = sum(1 for segment in op.path.split("/") if segment and not segment.startswith("{"))
     return _Route(op, re.compile(f"^{prefix}{regex}/?$"), literal)
+
+
+@functools.cache
+def _routes() -> dict[str, list[_Route]]:
+    """Every operation's route by method, literal paths before templated ones (built once)."""
+    routes = sorted(
+        (_route(op) for op in (*OPERATIONS, *EXTRA_OPERATIONS)),
+        # /users/count is not /users/{user_id}.
+        key=lambda route: (-route.literal_segments, route.op.path.count("{")),
+    )
+    by_method: dict[str, list[_Route]] = {}
+    for route in routes:
+        by_method.setdefault(route.op.method, []).append(route)
+    return by_method
 
 
 @dataclass(frozen=True)
@@ -129,17 +145,8 @@ class BackendApiEmulator:
 
     def __init__(self) -> None:
         """An instance with no users, organizations or other records."""
-        routes = [_route(op) for op in (*OPERATIONS, *EXTRA_OPERATIONS)]
-        # Literal paths before templated ones: /users/count is not /users/{user_id}.
-        routes.sort(key=lambda route: (-route.literal_segments, route.op.path.count("{")))
-        self._routes: dict[str, list[_Route]] = {}
-        for route in routes:
-            self._routes.setdefault(route.op.method, []).append(route)
         self._lock = threading.Lock()
         self._store: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in _RESOURCES}
-        #: A sample of each kept model: what type each field has, so a body value of another
-        #: type (``created_at`` is a date string in CreateUser, an integer on the user) is not kept.
-        self._templates: dict[str, dict[str, Any]] = {}
 
     def reset(self) -> None:
         """Forget every record."""
@@ -154,7 +161,7 @@ class BackendApiEmulator:
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation ``method path`` names, and its path parameters (still escaped)."""
-        for route in self._routes.get(method, ()):
+        for route in _routes().get(method, ()):
             found = route.pattern.match(path)
             if found is not None:
                 return route.op, found.groupdict()
@@ -188,17 +195,13 @@ class BackendApiEmulator:
     # -- the generic actions on a kept resource ------------------------------------------------
 
     def _new(self, resource: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        from clerk_core.api import schemas
-
         spec = _RESOURCES[resource]
-        model = getattr(schemas, spec.model)
-        template = sample_object(model)
+        model = response_model(spec.model)
         # Clerk sends empty collections as [] and absent objects as null.
         record: dict[str, Any] = {
             key: [] if isinstance(value, list) else None if isinstance(value, dict) else value
-            for key, value in template.items()
+            for key, value in _template(resource).items()
         }
-        self._templates[resource] = template
         now = _now_ms()
         record_id = f"{spec.prefix}_{secrets.token_hex(12)}"
         record.update(id=record_id, object=object_tag(model))
@@ -217,7 +220,7 @@ class BackendApiEmulator:
     def _update(
         self, record: dict[str, Any], fields: Mapping[str, Any], *, resource: str, touch: bool = True
     ) -> dict[str, Any]:
-        template = self._templates.get(resource, {})
+        template = _template(resource)
         for key, value in fields.items():
             if key in record and key not in _KEPT and _same_kind(template.get(key), value):
                 record[key] = copy.deepcopy(value)
@@ -230,6 +233,13 @@ class BackendApiEmulator:
         if record is None:
             return Reply(404, bapi.not_found())
         return Reply(200, {"object": record["object"], "id": record_id, "deleted": True})
+
+
+@functools.cache
+def _template(resource: str) -> dict[str, Any]:
+    """A sample of the kept model: the type of each field, so a body value of another type
+    (``created_at`` is a date string in CreateUser, an integer on the user) is not kept."""
+    return sample_object(response_model(_RESOURCES[resource].model))
 
 
 def _same_kind(sample: Any, value: Any) -> bool:

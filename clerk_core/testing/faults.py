@@ -9,10 +9,10 @@ from typing import Literal, get_args
 __all__ = ["Fault", "FaultKind", "FaultPlan"]
 
 #: ``down``: close the connection without a response; ``slow``: wait ``delay`` seconds, then
-#: answer normally; ``status``: answer ``status`` with an ``internal_error`` body; ``bad_json``:
-#: 200 with a body that is not JSON (``status`` answers carry ``Retry-After`` when ``retry_after`` is
-#: set, as Clerk's 429s do); ``empty_keys``: 200 ``{"keys": []}``; ``unauthorized``:
-#: 401 ``clerk_key_invalid``.
+#: answer normally; ``status``: answer ``status`` with an ``internal_error`` body, and with
+#: ``Retry-After`` when ``retry_after`` is set (as Clerk's 429s do); ``bad_json``: 200 with a
+#: body that is not JSON; ``empty_keys``: 200 ``{"keys": []}``; ``unauthorized``: 401
+#: ``clerk_key_invalid``.
 FaultKind = Literal["down", "slow", "status", "bad_json", "empty_keys", "unauthorized"]
 _KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 

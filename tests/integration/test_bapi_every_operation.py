@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 import pytest
 
-from clerk_core.api import models, schemas
 from clerk_core.api._extra_operations import EXTRA_OPERATIONS
 from clerk_core.api._gen_operations import OPERATIONS
+from clerk_core.api.call import response_model
 from clerk_core.api.operation import Operation, Param
 from clerk_core.api.pages import Page
 from clerk_core.errors import APIResponseError
@@ -48,11 +48,6 @@ def _value(param: Param) -> Any:
         "object": {"key": "value"},
         "any": "anything",
     }[param.kind]
-
-
-def _model(name: str) -> type:
-    found: type = getattr(schemas, name, None) or getattr(models, name)
-    return found
 
 
 def _expected_path(op: Operation, args: dict[str, Any]) -> str:
@@ -109,7 +104,7 @@ def test_operation_round_trip(op: Operation, driver: Driver, local_clerk: LocalC
     elif op.shape in ("list", "page"):
         assert isinstance(result, Page)
         if op.response is not None:
-            assert all(isinstance(item, _model(op.response)) for item in result)
+            assert all(isinstance(item, response_model(op.response)) for item in result)
             assert op.id in STATEFUL or len(result.data) == 1
     elif op.response is not None:
-        assert isinstance(result, _model(op.response)), type(result)
+        assert isinstance(result, response_model(op.response)), type(result)
