@@ -304,7 +304,9 @@ def _operation(spec: Spec, models: Models, path: str, method: str, raw: dict[str
 
     def add(wire: str, location: str, schema: Any, required: bool, doc: str, whole: bool = False) -> None:
         schema = spec.deref(schema or {})
-        pname = py_name(wire) if wire else "body"
+        # Keyword names are Python's snake case (``apiKeyID`` → ``api_key_id``), unless another
+        # parameter's wire name is already that (``frontendApi`` beside ``frontend_api``).
+        pname = py_name(wire if snake(wire) in wires - {wire} else snake(wire)) if wire else "body"
         if pname in taken:
             pname = f"{location}_{pname}"
         taken.add(pname)
@@ -322,6 +324,7 @@ def _operation(spec: Spec, models: Models, path: str, method: str, raw: dict[str
         )
 
     declared = [spec.deref(p) for p in shared + raw.get("parameters", [])]
+    wires = {p["name"] for p in declared}
     for p in sorted(declared, key=lambda p: p["in"] != "path"):
         if p["in"] in ("path", "query"):
             required = bool(p.get("required")) or p["in"] == "path"

@@ -151,7 +151,7 @@ class AdminPortalLinkTokens(SyncResource):
 
     def revoke_admin_portal_link_token(
         self,
-        adminPortalLinkTokenID: str,
+        admin_portal_link_token_id: str,
         *,
         revocation_reason: str | Unset | None = UNSET,
         timeout: float | None = None,
@@ -163,7 +163,7 @@ class AdminPortalLinkTokens(SyncResource):
         """
         return self._call(
             ops.REVOKE_ADMIN_PORTAL_LINK_TOKEN,
-            {"adminPortalLinkTokenID": adminPortalLinkTokenID, "revocation_reason": revocation_reason},
+            {"admin_portal_link_token_id": admin_portal_link_token_id, "revocation_reason": revocation_reason},
             timeout=timeout,
         )
 
@@ -344,7 +344,7 @@ class ApiKeys(SyncResource):
 
     def delete_api_key(
         self,
-        apiKeyID: str,
+        api_key_id: str,
         *,
         timeout: float | None = None,
     ) -> schemas.DeleteApiKeyResponse:
@@ -353,11 +353,11 @@ class ApiKeys(SyncResource):
         ``DELETE /api_keys/{apiKeyID}``
         (``deleteApiKey``).
         """
-        return self._call(ops.DELETE_API_KEY, {"apiKeyID": apiKeyID}, timeout=timeout)
+        return self._call(ops.DELETE_API_KEY, {"api_key_id": api_key_id}, timeout=timeout)
 
     def get_api_key(
         self,
-        apiKeyID: str,
+        api_key_id: str,
         *,
         timeout: float | None = None,
     ) -> schemas.GetApiKeysResponseItem:
@@ -366,11 +366,11 @@ class ApiKeys(SyncResource):
         ``GET /api_keys/{apiKeyID}``
         (``getApiKey``).
         """
-        return self._call(ops.GET_API_KEY, {"apiKeyID": apiKeyID}, timeout=timeout)
+        return self._call(ops.GET_API_KEY, {"api_key_id": api_key_id}, timeout=timeout)
 
     def get_api_key_secret(
         self,
-        apiKeyID: str,
+        api_key_id: str,
         *,
         timeout: float | None = None,
     ) -> schemas.GetApiKeySecretResponse:
@@ -379,7 +379,7 @@ class ApiKeys(SyncResource):
         ``GET /api_keys/{apiKeyID}/secret``
         (``getApiKeySecret``).
         """
-        return self._call(ops.GET_API_KEY_SECRET, {"apiKeyID": apiKeyID}, timeout=timeout)
+        return self._call(ops.GET_API_KEY_SECRET, {"api_key_id": api_key_id}, timeout=timeout)
 
     def get_api_keys(
         self,
@@ -432,7 +432,7 @@ class ApiKeys(SyncResource):
 
     def revoke_api_key(
         self,
-        apiKeyID: str,
+        api_key_id: str,
         *,
         revocation_reason: str | Unset | None = UNSET,
         timeout: float | None = None,
@@ -443,12 +443,12 @@ class ApiKeys(SyncResource):
         (``revokeApiKey``).
         """
         return self._call(
-            ops.REVOKE_API_KEY, {"apiKeyID": apiKeyID, "revocation_reason": revocation_reason}, timeout=timeout
+            ops.REVOKE_API_KEY, {"api_key_id": api_key_id, "revocation_reason": revocation_reason}, timeout=timeout
         )
 
     def update_api_key(
         self,
-        apiKeyID: str,
+        api_key_id: str,
         *,
         claims: Any | Unset | None = UNSET,
         scopes: Sequence[str] | Unset | None = UNSET,
@@ -465,7 +465,7 @@ class ApiKeys(SyncResource):
         return self._call(
             ops.UPDATE_API_KEY,
             {
-                "apiKeyID": apiKeyID,
+                "api_key_id": api_key_id,
                 "claims": claims,
                 "scopes": scopes,
                 "description": description,
@@ -681,7 +681,7 @@ class Billing(SyncResource):
 
     def get_statement(
         self,
-        statementID: str,
+        statement_id: str,
         *,
         timeout: float | None = None,
     ) -> schemas.BillingStatement:
@@ -691,13 +691,13 @@ class Billing(SyncResource):
         (``GetBillingStatement``).
 
         Args:
-            statementID: The ID of the statement to retrieve
+            statement_id: The ID of the statement to retrieve
         """
-        return self._call(ops.GET_BILLING_STATEMENT, {"statementID": statementID}, timeout=timeout)
+        return self._call(ops.GET_BILLING_STATEMENT, {"statement_id": statement_id}, timeout=timeout)
 
     def get_statement_payment_attempts(
         self,
-        statementID: str,
+        statement_id: str,
         *,
         paginated: bool | Unset | None = UNSET,
         limit: int | Unset | None = UNSET,
@@ -710,20 +710,20 @@ class Billing(SyncResource):
         (``GetBillingStatementPaymentAttempts``).
 
         Args:
-            statementID: The ID of the statement to retrieve payment attempts for
+            statement_id: The ID of the statement to retrieve payment attempts for
             paginated: Whether to paginate the results
             limit: Applies a limit to the number of results returned
             offset: Skip the first `offset` results when paginating
         """
         return self._call(
             ops.GET_BILLING_STATEMENT_PAYMENT_ATTEMPTS,
-            {"statementID": statementID, "paginated": paginated, "limit": limit, "offset": offset},
+            {"statement_id": statement_id, "paginated": paginated, "limit": limit, "offset": offset},
             timeout=timeout,
         )
 
     def iter_get_statement_payment_attempts(
         self,
-        statementID: str,
+        statement_id: str,
         *,
         paginated: bool | Unset | None = UNSET,
         page_size: int = 100,
@@ -733,7 +733,7 @@ class Billing(SyncResource):
         """Every item of :meth:`get_statement_payment_attempts`, walking ``limit``/``offset`` pages of ``page_size``."""
         return self._iterate(
             ops.GET_BILLING_STATEMENT_PAYMENT_ATTEMPTS,
-            {"statementID": statementID, "paginated": paginated},
+            {"statement_id": statement_id, "paginated": paginated},
             page_size=page_size,
             max_items=max_items,
             timeout=timeout,
