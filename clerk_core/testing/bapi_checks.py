@@ -138,7 +138,9 @@ def _check_body(op: Operation, body: bytes, content_type: str) -> Any:
     if op.body == "multipart":
         fields = _multipart_fields(body, content_type)
     else:
-        if not content_type.lower().startswith("application/json"):
+        # No body at all is an empty one (an operation whose members are all optional); its
+        # required members, if any, are reported missing below.
+        if body.strip() and not content_type.lower().startswith("application/json"):
             raise RequestProblem(400, "bad_request", "The request body must be application/json.")
         try:
             fields = json.loads(body) if body.strip() else {}

@@ -6,8 +6,11 @@ operation (:mod:`clerk_core.testing.bapi_checks`), then either runs it against i
 or, for operations without state here, answers with a response built from the operation's
 model. State is kept for users (create, list with filters, count, get, update, metadata, ban,
 lock, profile image, delete), organizations (create, list, get by id or slug, update, metadata,
-delete), invitations, allowlist and blocklist identifiers, redirect URLs, JWT templates and sign-in
-tokens. Errors have Clerk's shape: 404 ``resource_not_found``, 422 ``form_param_*``.
+delete) with their memberships and invitations (:mod:`~clerk_core.testing.emulator_orgs`),
+invitations, allowlist and blocklist identifiers, redirect URLs, JWT templates, sign-in tokens,
+sessions and clients (:mod:`~clerk_core.testing.emulator_sessions`), M2M tokens and API keys
+(:mod:`~clerk_core.testing.emulator_machines`). Errors have Clerk's shape: 404
+``resource_not_found``, 422 ``form_param_*``.
 """
 
 from __future__ import annotations
@@ -17,27 +20,21 @@ import functools
 import re
 import secrets
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from clerk_core.api._extra_operations import EXTRA_OPERATIONS
 from clerk_core.api._gen_operations import OPERATIONS
 from clerk_core.api.call import response_model
 from clerk_core.api.operation import Operation
-from clerk_core.testing import bapi
+from clerk_core.testing import bapi, emulator_machines, emulator_orgs, emulator_sessions
 from clerk_core.testing.bapi_checks import RequestProblem, check_request, object_tag, sample_object, sample_response
+from clerk_core.testing.emulator_kit import Call, Handler, Reply, clerk_error, deep_merge, found, listing, now_ms, one
+from clerk_core.testing.machine_tokens import MachineTokens
+from clerk_core.testing.sessions import SessionStore
 
 __all__ = ["BackendApiEmulator", "Reply"]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An answer: ``status`` and a JSON-able ``body`` (``None``: no body, as for 204)."""
-
-    status: int
-    body: Any
 
 
 @dataclass(frozen=True)
@@ -86,6 +83,8 @@ _RESOURCES: Final = {
     "redirect_urls": _Resource("RedirectURL", "ru"),
     "jwt_templates": _Resource("JWTTemplate", "jtmp"),
     "sign_in_tokens": _Resource("SignInToken", "sit"),
+    "organization_memberships": _Resource("OrganizationMembership", "orgmem"),
+    "organization_invitations": _Resource("OrganizationInvitation", "orginv"),
 }
 
 #: Body members that are write-only or shaped differently on the resource; never copied as is.
@@ -112,47 +111,42 @@ _KEPT: Final = _NOT_COPIED | {"id", "object", "created_at", "updated_at"}
 _METADATA: Final = ("public_metadata", "private_metadata", "unsafe_metadata")
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _deep_merge(into: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """Clerk's metadata merge: nested objects merged, ``null`` deletes a key."""
-    for key, value in patch.items():
-        if value is None:
-            into.pop(key, None)
-        elif isinstance(value, dict) and isinstance(into.get(key), dict):
-            _deep_merge(into[key], value)
-        else:
-            into[key] = copy.deepcopy(value)
-    return into
-
-
-class _Call(NamedTuple):
-    """One checked request: its operation, path arguments, query values and body."""
-
-    op: Operation
-    args: dict[str, str]
-    values: dict[str, Any]
-    body: Any
-
-
-Handler = Callable[["BackendApiEmulator", _Call], Reply]
+#: Mints a JWT-format M2M token: keywords ``sub``, ``jti``, ``ttl``, ``claims``, ``scopes``, ``now``.
+MintM2MJwt = Callable[..., str]
 
 
 class BackendApiEmulator:
-    """Routes, checks and answers Backend API requests; thread-safe."""
+    """Routes, checks and answers Backend API requests; thread-safe.
 
-    def __init__(self) -> None:
+    ``sessions`` and ``machine_tokens`` are the state it shares with the rest of the local
+    instance (its session routes and verify routes); each defaults to a private store.
+    ``machine_id`` is the machine whose secret key creates M2M tokens, and ``mint_m2m_jwt``
+    signs JWT-format ones (without it, ``token_format="jwt"`` is refused).
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: SessionStore | None = None,
+        machine_tokens: MachineTokens | None = None,
+        machine_id: str | None = None,
+        mint_m2m_jwt: MintM2MJwt | None = None,
+    ) -> None:
         """An instance with no users, organizations or other records."""
         self._lock = threading.Lock()
         self._store: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in _RESOURCES}
+        self._sessions = sessions if sessions is not None else SessionStore()
+        self._machine_tokens = machine_tokens if machine_tokens is not None else MachineTokens()
+        self._mint_m2m_jwt = mint_m2m_jwt
+        self.machine_id: Final = machine_id if machine_id is not None else "mch_" + secrets.token_hex(14)[:27]
 
     def reset(self) -> None:
-        """Forget every record."""
+        """Forget every record, session and machine credential."""
         with self._lock:
             for records in self._store.values():
                 records.clear()
+        self._sessions.clear()
+        self._machine_tokens.clear()
 
     def records(self, resource: str) -> list[dict[str, Any]]:
         """Copies of the records of ``resource`` (``users``, ``organizations``, …), oldest first."""
@@ -190,7 +184,7 @@ class BackendApiEmulator:
             status, sample = sample_response(op)
             return Reply(status, sample)
         with self._lock:
-            return handler(self, _Call(op, args, values, payload))
+            return handler(self, Call(op, args, values, payload))
 
     # -- the generic actions on a kept resource ------------------------------------------------
 
@@ -202,7 +196,7 @@ class BackendApiEmulator:
             key: [] if isinstance(value, list) else None if isinstance(value, dict) else value
             for key, value in _template(resource).items()
         }
-        now = _now_ms()
+        now = now_ms()
         record_id = f"{spec.prefix}_{secrets.token_hex(12)}"
         record.update(id=record_id, object=object_tag(model))
         for stamp in ("created_at", "updated_at"):
@@ -225,7 +219,7 @@ class BackendApiEmulator:
             if key in record and key not in _KEPT and _same_kind(template.get(key), value):
                 record[key] = copy.deepcopy(value)
         if touch and "updated_at" in record:
-            record["updated_at"] = _now_ms()
+            record["updated_at"] = now_ms()
         return record
 
     def _delete(self, resource: str, record_id: str) -> Reply:
@@ -252,54 +246,22 @@ def _same_kind(sample: Any, value: Any) -> bool:
     return isinstance(value, type(sample))
 
 
-def _one(args: Mapping[str, str]) -> str:
-    return next(iter(args.values()))
-
-
-def _listing(op: Operation, records: list[dict[str, Any]], values: Mapping[str, Any]) -> Reply:
-    order = values.get("order_by", "-created_at")
-    field = order.lstrip("+-")
-    if records and field in records[0]:
-        records = sorted(records, key=lambda record: (record.get(field) is None, record.get(field) or 0))
-        if order.startswith("-"):
-            records.reverse()
-    total = len(records)
-    offset = int(values.get("offset") or 0)
-    limit = values.get("limit")
-    window = records[offset : offset + int(limit)] if limit is not None else records[offset:]
-    items = copy.deepcopy(window)
-    if op.shape == "page":
-        return Reply(200, {op.page_key: items, "total_count": total})
-    return Reply(200, items)
-
-
-def _found(record: dict[str, Any] | None) -> Reply:
-    return Reply(200, copy.deepcopy(record)) if record is not None else Reply(404, bapi.not_found())
-
-
 # -- users -----------------------------------------------------------------------------------
 
 
-def _create_user(em: BackendApiEmulator, call: _Call) -> Reply:
+def _create_user(em: BackendApiEmulator, call: Call) -> Reply:
     emails = call.body.get("email_address") or []
     for address in emails:
         if any(address in _user_emails(user) for user in em._store["users"].values()):
-            return Reply(
+            return clerk_error(
                 422,
-                {
-                    "errors": [
-                        {
-                            "code": "form_identifier_exists",
-                            "message": "is taken",
-                            "long_message": "That email address is taken. Please try another.",
-                            "meta": {"param_name": "email_address"},
-                        }
-                    ],
-                    "clerk_trace_id": secrets.token_hex(16),
-                },
+                "form_identifier_exists",
+                "That email address is taken. Please try another.",
+                message="is taken",
+                param="email_address",
             )
     user = em._new("users", call.body)
-    now = _now_ms()
+    now = now_ms()
     user["email_addresses"] = [
         {
             "id": f"idn_{secrets.token_hex(12)}",
@@ -364,12 +326,12 @@ def _user_matches(user: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
     return True
 
 
-def _list_users(em: BackendApiEmulator, call: _Call) -> Reply:
+def _list_users(em: BackendApiEmulator, call: Call) -> Reply:
     users = [user for user in em._store["users"].values() if _user_matches(user, call.values)]
-    return _listing(call.op, users, call.values)
+    return listing(call.op, users, call.values)
 
 
-def _count_users(em: BackendApiEmulator, call: _Call) -> Reply:
+def _count_users(em: BackendApiEmulator, call: Call) -> Reply:
     count = sum(1 for user in em._store["users"].values() if _user_matches(user, call.values))
     return Reply(200, {"object": "total_count", "total_count": count})
 
@@ -378,7 +340,7 @@ def _count_users(em: BackendApiEmulator, call: _Call) -> Reply:
 
 
 def _create(resource: str, **defaults: Any) -> Handler:
-    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+    def handler(em: BackendApiEmulator, call: Call) -> Reply:
         record = em._new(resource, call.body or {})
         for key, value in defaults.items():
             record[key] = value(record, call.body) if callable(value) else value
@@ -388,19 +350,19 @@ def _create(resource: str, **defaults: Any) -> Handler:
 
 
 def _list(resource: str) -> Handler:
-    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
-        return _listing(call.op, list(em._store[resource].values()), call.values)
+    def handler(em: BackendApiEmulator, call: Call) -> Reply:
+        return listing(call.op, list(em._store[resource].values()), call.values)
 
     return handler
 
 
 def _get(resource: str, *, by: str | None = None) -> Handler:
-    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
-        key = _one(call.args)
+    def handler(em: BackendApiEmulator, call: Call) -> Reply:
+        key = one(call.args)
         record = em._get(resource, key)
         if record is None and by is not None:
             record = next((item for item in em._store[resource].values() if item.get(by) == key), None)
-        return _found(record)
+        return found(record)
 
     return handler
 
@@ -408,7 +370,7 @@ def _get(resource: str, *, by: str | None = None) -> Handler:
 def _update(resource: str, *, by: str | None = None, **changes: Any) -> Handler:
     getter = _get(resource, by=by)
 
-    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
+    def handler(em: BackendApiEmulator, call: Call) -> Reply:
         found = getter(em, call)
         if found.status != 200:
             return found
@@ -420,23 +382,26 @@ def _update(resource: str, *, by: str | None = None, **changes: Any) -> Handler:
 
 
 def _metadata(resource: str, *, merge: bool) -> Handler:
-    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
-        record = em._get(resource, _one(call.args))
+    def handler(em: BackendApiEmulator, call: Call) -> Reply:
+        record = em._get(resource, one(call.args))
         if record is None:
             return Reply(404, bapi.not_found())
         for key in _METADATA:
             if key in (call.body or {}) and key in record:
                 given = call.body[key] or {}
-                record[key] = _deep_merge(record.get(key) or {}, given) if merge else copy.deepcopy(given)
-        record["updated_at"] = _now_ms()
+                record[key] = deep_merge(record.get(key) or {}, given) if merge else copy.deepcopy(given)
+        record["updated_at"] = now_ms()
         return Reply(200, copy.deepcopy(record))
 
     return handler
 
 
-def _delete(resource: str) -> Handler:
-    def handler(em: BackendApiEmulator, call: _Call) -> Reply:
-        return em._delete(resource, _one(call.args))
+def _delete(resource: str, *, then: Callable[[BackendApiEmulator, str], None] | None = None) -> Handler:
+    def handler(em: BackendApiEmulator, call: Call) -> Reply:
+        reply = em._delete(resource, one(call.args))
+        if then is not None and reply.status == 200:
+            then(em, one(call.args))
+        return reply
 
     return handler
 
@@ -459,7 +424,7 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "GetUsersCount": _count_users,
     "GetUser": _get("users"),
     "UpdateUser": _update("users"),
-    "DeleteUser": _delete("users"),
+    "DeleteUser": _delete("users", then=emulator_orgs.forget_user),
     "BanUser": _update("users", banned=True),
     "UnbanUser": _update("users", banned=False),
     "LockUser": _update("users", locked=True),
@@ -472,7 +437,7 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "ListOrganizations": _list("organizations"),
     "GetOrganization": _get("organizations", by="slug"),
     "UpdateOrganization": _update("organizations", by="slug"),
-    "DeleteOrganization": _delete("organizations"),
+    "DeleteOrganization": _delete("organizations", then=emulator_orgs.forget_organization),
     "MergeOrganizationMetadata": _metadata("organizations", merge=True),
     "ReplaceOrganizationMetadata": _metadata("organizations", merge=False),
     "CreateInvitation": _create(
@@ -500,4 +465,7 @@ _HANDLERS: Final[dict[str, Handler]] = {
         "sign_in_tokens", status="pending", token=lambda record, body: secrets.token_urlsafe(24)
     ),
     "RevokeSignInToken": _update("sign_in_tokens", status="revoked"),
+    **emulator_orgs.HANDLERS,
+    **emulator_sessions.HANDLERS,
+    **emulator_machines.HANDLERS,
 }

@@ -22,7 +22,6 @@ The three verify routes live outside ``/v1`` in the real API; they are also acce
 from __future__ import annotations
 
 import contextlib
-import copy
 import hmac
 import json
 import re
@@ -58,6 +57,7 @@ from clerk_core.testing.cookies import (
 from clerk_core.testing.emulator import BackendApiEmulator, Reply
 from clerk_core.testing.faults import FaultKind, FaultPlan
 from clerk_core.testing.keys import KeyPair, default_keypair
+from clerk_core.testing.machine_tokens import MachineTokens, is_usable
 from clerk_core.testing.minting import (
     DEFAULT_AZP,
     mint_handshake_token,
@@ -295,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, bapi.not_found())
             return
         op, path_args = matched
-        if op.auth != "none" and not self._authorized(request, accept_machine_key=op.auth != "secret"):
+        if op.auth != "none" and not self._authorized(request, credentials=op.auth):
             self._send_json(401, bapi.key_invalid())
             return
         self._reply(clerk.backend_api.handle(op, path_args, request.query, body, headers.get("content-type", "")))
@@ -309,19 +309,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
 
-    def _authorized(self, request: RecordedRequest, accept_machine_key: bool) -> bool:
+    def _authorized(self, request: RecordedRequest, credentials: str) -> bool:
+        """Whether the bearer is a key ``credentials`` allows: ``secret``, ``machine`` or ``either``."""
         credential = request.bearer
         if not credential:
             return False
         clerk = self.server.clerk
-        allowed = [clerk.secret_key, clerk.machine_secret_key] if accept_machine_key else [clerk.secret_key]
+        allowed = {
+            "secret": [clerk.secret_key],
+            "machine": [clerk.machine_secret_key],
+        }.get(credentials, [clerk.secret_key, clerk.machine_secret_key])
         given = credential.encode("utf-8")
         # Check every candidate: compare_digest keeps the comparison itself constant-time.
         matches = [hmac.compare_digest(given, key.encode("utf-8")) for key in allowed]
         return any(matches)
 
     def _jwks(self, request: RecordedRequest) -> None:
-        if not self._authorized(request, accept_machine_key=False):
+        if not self._authorized(request, "secret"):
             self._send_json(401, bapi.key_invalid())
             return
         self._send_json(200, {"keys": [key.public_jwk for key in self.server.clerk.keys]})
@@ -333,7 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
         members: tuple[str, ...],
         accept_machine_key: bool,
     ) -> None:
-        if not self._authorized(request, accept_machine_key):
+        if not self._authorized(request, "either" if accept_machine_key else "secret"):
             self._send_json(401, bapi.key_invalid())
             return
         try:
@@ -353,7 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, obj)
 
     def _handshake_payload(self, request: RecordedRequest) -> None:
-        if not self._authorized(request, accept_machine_key=False):
+        if not self._authorized(request, "secret"):
             self._send_json(401, bapi.key_invalid())
             return
         nonce = next(iter(request.query.get("nonce") or []), "")
@@ -367,7 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, bapi.handshake_payload(directives))
 
     def _refresh(self, request: RecordedRequest, session_id: str) -> None:
-        if not self._authorized(request, accept_machine_key=False):
+        if not self._authorized(request, "secret"):
             self._send_json(401, bapi.key_invalid())
             return
         clerk = self.server.clerk
@@ -416,7 +420,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, bapi.cookies_object(session_directives(jwt, suffix=suffix, secure=secure)))
 
     def _session_token(self, request: RecordedRequest, session_id: str, template: str | None) -> None:
-        if not self._authorized(request, accept_machine_key=False):
+        if not self._authorized(request, "secret"):
             self._send_json(401, bapi.key_invalid())
             return
         clerk = self.server.clerk
@@ -501,14 +505,20 @@ class LocalClerk:
         self._frontend_api = frontend_api_from_publishable_key(self._publishable_key)
         self._cookie_suffix = cookie_suffix(self._publishable_key)
         self._store = SessionStore()
+        self._machine_tokens = MachineTokens()
+        self._machine_id = "mch_" + secrets.token_hex(14)[:27]
         #: Every other Backend API operation: checked against the spec, answered from memory.
-        self.backend_api = BackendApiEmulator()
+        self.backend_api = BackendApiEmulator(
+            sessions=self._store,
+            machine_tokens=self._machine_tokens,
+            machine_id=self._machine_id,
+            mint_m2m_jwt=self.m2m_token,
+        )
         self._port = port
         self._lock = threading.Lock()
         self._faults = FaultPlan()
         self._requests: list[RecordedRequest] = []
         self._jwks_requests = 0
-        self._tokens: dict[tuple[str, str], dict[str, Any]] = {}
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -592,8 +602,13 @@ class LocalClerk:
 
     @property
     def machine_secret_key(self) -> str:
-        """The machine secret key (``ak_…``), accepted by ``/m2m_tokens/verify`` only."""
+        """The machine secret key (``ak_…``): it creates M2M tokens and may list, verify and revoke them."""
         return self._machine_secret_key
+
+    @property
+    def machine_id(self) -> str:
+        """The machine (``mch_…``) the machine secret key belongs to: the subject of its M2M tokens."""
+        return self._machine_id
 
     @property
     def publishable_key(self) -> str:
@@ -681,7 +696,6 @@ class LocalClerk:
         with self._lock:
             self._requests.clear()
             self._jwks_requests = 0
-            self._tokens.clear()
 
     # -- machine tokens --------------------------------------------------------------------
 
@@ -691,15 +705,12 @@ class LocalClerk:
         ``fields`` override the spec-shaped defaults (``id``, ``subject``, ``scopes``,
         ``claims``, ``revoked``, ``expired``, ``expiration``, ``client_id``, ``name`` …).
         """
-        obj = bapi.machine_token_object(kind, **fields)
-        with self._lock:
-            self._tokens[(kind, token)] = obj
-        return copy.deepcopy(obj)
+        return self._machine_tokens.register(kind, token, bapi.machine_token_object(kind, **fields))
 
     def _lookup(self, kind: MachineTokenKind, token: str) -> dict[str, Any] | None:
-        with self._lock:
-            obj = self._tokens.get((kind, token))
-            return copy.deepcopy(obj) if obj is not None else None
+        """What ``token`` verifies to; ``None`` when unknown, revoked or expired (Clerk rejects those)."""
+        obj = self._machine_tokens.lookup(kind, token)
+        return obj if obj is not None and is_usable(obj) else None
 
     # -- sessions, handshake nonces and JWT templates --------------------------------------
 
@@ -710,14 +721,19 @@ class LocalClerk:
         session_id: str | None = None,
         refresh_token: str | None = None,
         org: Mapping[str, Any] | None = None,
+        client_id: str | None = None,
     ) -> LocalSession:
         """Sign a browser in: register a session the session routes will serve.
 
         ``session_id`` defaults to a random ``sess_…`` id, ``refresh_token`` to a random
         secret; an existing session with the same id is replaced. ``org`` is the active
         organization, in :func:`~clerk_core.testing.mint_session_token`'s ``org`` form.
+        ``client_id`` names the browser holding it (a new ``client_…`` by default); the
+        Backend API's sessions and clients operations list what was created here.
         """
-        session = new_session(user_id=user_id, session_id=session_id, refresh_token=refresh_token, org=org)
+        session = new_session(
+            user_id=user_id, session_id=session_id, refresh_token=refresh_token, org=org, client_id=client_id
+        )
         self._store.add_session(session)
         return session
 

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -40,6 +40,8 @@ class LocalSession:
     ``POST /v1/sessions/{id}/refresh`` demands; the repr masks it. ``org`` is the active
     organization in :func:`~clerk_core.testing.mint_session_token`'s ``org`` form (or
     ``None``) and ``created_at`` (seconds) is the ``__client_uat`` the browser holds.
+    ``client_id`` names the browser (Clerk's client) that holds the session; ``status`` is
+    ``active`` until the Backend API revokes it.
     """
 
     session_id: str
@@ -47,12 +49,14 @@ class LocalSession:
     refresh_token: str
     org: Mapping[str, Any] | None = field(default=None, hash=False)
     created_at: int = field(default_factory=lambda: int(time.time()))
+    client_id: str = field(default_factory=lambda: "client_" + secrets.token_hex(14)[:27])
+    status: str = "active"
 
     def __repr__(self) -> str:
         return (
             f"LocalSession(session_id={self.session_id!r}, user_id={self.user_id!r}, "
             f"refresh_token={_MASK}, org={dict(self.org) if self.org is not None else None!r}, "
-            f"created_at={self.created_at!r})"
+            f"created_at={self.created_at!r}, client_id={self.client_id!r}, status={self.status!r})"
         )
 
     __str__ = __repr__
@@ -73,14 +77,16 @@ def new_session(
     session_id: str | None,
     refresh_token: str | None,
     org: Mapping[str, Any] | None,
+    client_id: str | None = None,
 ) -> LocalSession:
-    """Build a session with a random ``sess_…`` id and refresh token unless given."""
-    return LocalSession(
+    """Build a session with a random ``sess_…`` id, refresh token and client unless given."""
+    session = LocalSession(
         session_id=session_id if session_id is not None else "sess_" + secrets.token_hex(14)[:27],
         user_id=user_id,
         refresh_token=refresh_token if refresh_token is not None else secrets.token_urlsafe(32),
         org=_frozen(org),
     )
+    return session if client_id is None else replace(session, client_id=client_id)
 
 
 class SessionStore:
@@ -99,9 +105,29 @@ class SessionStore:
             self._sessions[session.session_id] = session
 
     def session(self, session_id: str) -> LocalSession | None:
-        """The session with ``session_id``, if any."""
+        """The *active* session with ``session_id``, if any: what the session routes serve."""
+        with self._lock:
+            found = self._sessions.get(session_id)
+            return found if found is not None and found.status == "active" else None
+
+    def any_session(self, session_id: str) -> LocalSession | None:
+        """The session with ``session_id`` whatever its status, if any."""
         with self._lock:
             return self._sessions.get(session_id)
+
+    def sessions(self) -> list[LocalSession]:
+        """Every session, revoked ones included, oldest first."""
+        with self._lock:
+            return list(self._sessions.values())
+
+    def revoke_session(self, session_id: str) -> LocalSession | None:
+        """Mark a session revoked (its routes answer 404 afterwards); the revoked session, if any."""
+        with self._lock:
+            found = self._sessions.get(session_id)
+            if found is None:
+                return None
+            revoked = self._sessions[session_id] = replace(found, status="revoked")
+            return revoked
 
     def remove_session(self, session_id: str) -> bool:
         """Forget a session; True if it existed."""

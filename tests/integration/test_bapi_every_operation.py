@@ -30,6 +30,8 @@ ALL = (*OPERATIONS, *EXTRA_OPERATIONS)
 #: Operations answered from state, which may rightly answer 404 for the made-up ids used here.
 STATEFUL = frozenset(_HANDLERS) | SERVED_BY_INSTANCE
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+#: Closed enums the emulator's kept resources enforce, as Clerk does.
+ENUM_VALUES = {"token_format": "opaque"}
 
 
 def _value(param: Param) -> Any:
@@ -39,6 +41,8 @@ def _value(param: Param) -> Any:
         return PNG
     if param.location == "body" and not param.wire:
         return [{"email_address": "a@example.com"}]
+    if param.wire in ENUM_VALUES:
+        return ENUM_VALUES[param.wire]
     return {
         "str": f"{param.wire}-value",
         "int": 3,
