@@ -10,7 +10,7 @@ any other role key is kept as given, with no permissions.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from clerk_core.testing.emulator_kit import (
@@ -200,24 +200,24 @@ def _existing_membership(em: BackendApiEmulator, call: Call) -> dict[str, Any] |
     return record if record is not None else found(None)
 
 
-def _update_membership(em: BackendApiEmulator, call: Call) -> Reply:
-    record = _existing_membership(em, call)
-    if isinstance(record, Reply):
-        return record
-    _set_role(record, call.body["role"])
-    record["updated_at"] = now_ms()
-    return Reply(200, _view(em, record))
+def _membership_change(apply: Callable[[dict[str, Any], Mapping[str, Any]], None]) -> Handler:
+    """A handler that finds the membership, applies ``apply(record, body)`` and answers with it."""
+
+    def handler(em: BackendApiEmulator, call: Call) -> Reply:
+        record = _existing_membership(em, call)
+        if isinstance(record, Reply):
+            return record
+        apply(record, call.body)
+        record["updated_at"] = now_ms()
+        return Reply(200, _view(em, record))
+
+    return handler
 
 
-def _membership_metadata(em: BackendApiEmulator, call: Call) -> Reply:
-    record = _existing_membership(em, call)
-    if isinstance(record, Reply):
-        return record
+def _merge_metadata(record: dict[str, Any], body: Mapping[str, Any]) -> None:
     for key in ("public_metadata", "private_metadata"):
-        if key in call.body:
-            record[key] = deep_merge(record.get(key) or {}, call.body[key] or {})
-    record["updated_at"] = now_ms()
-    return Reply(200, _view(em, record))
+        if key in body:
+            record[key] = deep_merge(record.get(key) or {}, body[key] or {})
 
 
 def _delete_membership(em: BackendApiEmulator, call: Call) -> Reply:
@@ -365,8 +365,8 @@ def _revoke_invitation(em: BackendApiEmulator, call: Call) -> Reply:
 HANDLERS: Final[Mapping[str, Handler]] = {
     "CreateOrganizationMembership": _create_membership,
     "ListOrganizationMemberships": _list_memberships,
-    "UpdateOrganizationMembership": _update_membership,
-    "UpdateOrganizationMembershipMetadata": _membership_metadata,
+    "UpdateOrganizationMembership": _membership_change(lambda record, body: _set_role(record, body["role"])),
+    "UpdateOrganizationMembershipMetadata": _membership_change(_merge_metadata),
     "DeleteOrganizationMembership": _delete_membership,
     "UsersGetOrganizationMemberships": _user_memberships,
     "InstanceGetOrganizationMemberships": _instance_memberships,
