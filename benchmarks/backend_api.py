@@ -12,9 +12,10 @@ users are created through its emulated Backend API, and the same bytes feed ever
   ``decode_response`` (msgspec, the models built once) against the official ``clerk-backend-api``'s
   ``unmarshal_json(text, List[models.User])`` (pydantic), text decoding included, as it does it.
   Both must return the 500 users with the same ids. Target: at least 3x faster.
-- **Round trip**: ``users.get(id)`` over loopback with the sync client (the niquests transport),
-  the official client (httpx) and a bare ``niquests.Session.get`` with the same headers (the
-  transport floor); clerk-core's overhead beyond its transport is the difference to the floor.
+- **Round trip**: ``users.get(id)`` over loopback with the sync client (its default transport, on
+  the standard library's ``http.client``), the official client (httpx) and a bare kept-alive
+  ``http.client.HTTPConnection`` with the same headers (the transport floor); clerk-core's
+  overhead beyond its transport is the difference to the floor.
 - **Cold start**: a fresh ``python -c`` process that imports the SDK, builds a client and makes
   one ``users.get`` call; the wall median less ``python -c pass``. Target: at most a quarter of
   the official SDK's.
@@ -34,7 +35,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from ._common import environment, format_environment, write_json
+from ._common import environment, format_environment, precompile, write_json
 from .verify_token import run
 
 Step = Callable[[str], Mapping[str, Any]]
@@ -44,7 +45,7 @@ MIN_DECODE_SPEEDUP: Final = 3.0
 MAX_COLDSTART_SHARE: Final = 0.25
 CLERK_CORE: Final = "clerk-core"
 OFFICIAL: Final = "clerk-backend-api"
-FLOOR: Final = "niquests.Session.get (floor)"
+FLOOR: Final = "http.client keep-alive (floor)"
 
 _CHILDREN: Final = {
     "interpreter only": "pass",
@@ -94,12 +95,15 @@ def decoders(official: bool) -> dict[str, Step]:
 
 def round_trips(api_url: str, secret_key: str, official: bool) -> tuple[dict[str, Step], Callable[[], None]]:
     """``users.get`` per call through each client, and a function that closes them."""
-    import niquests
+    import http.client
+    from urllib.parse import urlsplit
 
     from clerk_core import Clerk
 
     clerk = Clerk(secret_key=secret_key, api_url=api_url)
-    session = niquests.Session()
+    # The floor is the bare library the sync client's default transport is built on.
+    split = urlsplit(api_url)
+    connection = http.client.HTTPConnection(split.hostname or "127.0.0.1", split.port, timeout=5)
     headers = {
         "Authorization": f"Bearer {secret_key}",
         "Clerk-API-Version": "2026-05-12",
@@ -110,11 +114,11 @@ def round_trips(api_url: str, secret_key: str, official: bool) -> tuple[dict[str
         return {"id": clerk.users.get(user_id).id}
 
     def floor(user_id: str) -> Mapping[str, Any]:
-        response = session.get(f"{api_url}/v1/users/{user_id}", headers=headers, timeout=5)
-        return {"id": json.loads(response.content)["id"]}
+        connection.request("GET", f"{split.path}/v1/users/{user_id}", headers=headers)
+        return {"id": json.loads(connection.getresponse().read())["id"]}
 
     table: dict[str, Step] = {CLERK_CORE: core, FLOOR: floor}
-    closers: list[Callable[[], None]] = [clerk.close, session.close]
+    closers: list[Callable[[], None]] = [clerk.close, connection.close]
     if official:
         import clerk_backend_api
 
@@ -167,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from clerk_core import Clerk
     from clerk_core.testing import LocalClerk
 
+    precompile()  # as an installed wheel has it: the children must not compile our sources
     env_facts = environment()
     print("Environment:\n" + format_environment(env_facts) + "\n")
     started = time.perf_counter()

@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ._common import environment, format_environment, generate_key, mint_tokens, public_pem, write_json
+from ._common import environment, format_environment, generate_key, mint_tokens, precompile, public_pem, write_json
 
 #: The issue's budget for ``import clerk_core`` plus one verification, in process and as a
 #: whole process net of the interpreter's own start-up and exit.
@@ -262,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter the children run (default: this one)")
     args = parser.parse_args(argv)
 
+    precompile()  # as an installed wheel has it: the children must not compile our sources
     env = environment()
     env["children's interpreter"] = args.python
     print("Environment:\n" + format_environment(env) + "\n")

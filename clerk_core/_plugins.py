@@ -1,9 +1,11 @@
 """The plugin host: one pluggy manager per client, providers resolved once.
 
-Registration order is policy (pluggy calls the last registered first):
+Registration order is policy (pluggy calls the last registered first, except among ``trylast``
+implementations, which it calls in the order they were registered):
 
 1. built-ins: :mod:`clerk_core._defaults` and the shipped CPython plugins
-   (``clerk_plugins.josepy_crypto``, ``clerk_plugins.niquests_http``), all ``trylast``;
+   (``clerk_plugins.josepy_crypto``, ``clerk_plugins.stdlib_http``,
+   ``clerk_plugins.niquests_http``), all ``trylast``;
 2. entry points in group ``clerk_core`` (skipped when ``CLERK_CORE_DISABLE_PLUGIN_AUTOLOAD``
    is set, or with ``load_entry_points=False``);
 3. plugins passed to the client, which therefore win.
@@ -37,8 +39,12 @@ __all__ = ["AUTOLOAD_ENV", "PROVIDER_HOOKS", "SHIPPED_PLUGINS", "Choice", "Plugi
 
 #: Set to a non-empty value other than ``0``/``false`` to skip entry-point discovery.
 AUTOLOAD_ENV: Final = "CLERK_CORE_DISABLE_PLUGIN_AUTOLOAD"
-#: Plugins that ship with clerk-core; each declines when its library is missing.
-SHIPPED_PLUGINS: Final = ("clerk_plugins.josepy_crypto", "clerk_plugins.niquests_http")
+#: Plugins that ship with clerk-core; each declines where it cannot serve (its library missing,
+#: the wrong runtime). The order is policy: pluggy calls ``trylast`` implementations first
+#: registered first, so the stdlib transport, listed before niquests, serves sync clients (no
+#: extra needed, a fraction of niquests' import time); it declines for async clients and proxied
+#: API hosts, which niquests then serves.
+SHIPPED_PLUGINS: Final = ("clerk_plugins.josepy_crypto", "clerk_plugins.stdlib_http", "clerk_plugins.niquests_http")
 
 PROVIDER_HOOKS: Final = (
     "clerk_crypto_backend",

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 from clerk_plugins.josepy_crypto import JosepyCrypto
+from clerk_plugins.niquests_http import NiquestsPlugin, NiquestsTransport
+from clerk_plugins.stdlib_http import StdlibHttpPlugin, StdlibTransport
 
-from clerk_core import Clerk, HttpRequest, HttpResponse, PluginError, TokenVerificationError, hookspecs
+from clerk_core import AsyncClerk, Clerk, HttpRequest, HttpResponse, PluginError, TokenVerificationError, hookspecs
 from clerk_core._defaults import MemoryJwksCache
 from clerk_core._entry_points import find_entry_points
 from clerk_core.hookspecs import hookimpl
@@ -154,7 +156,27 @@ def test_passed_plugins_win_and_defaults_are_last(keys: KeyPair) -> None:
         ("clerk_core.defaults", "not needed"),
     ]
     assert _choice(client, "clerk_crypto_backend") == "clerk_plugins.josepy_crypto"
-    assert _choice(client, "clerk_http_transport") == "clerk_plugins.niquests_http"
+    assert _choice(client, "clerk_http_transport") == "clerk_plugins.stdlib_http"
+
+
+def test_sync_clients_default_to_the_stdlib_transport_async_ones_to_niquests() -> None:
+    sync = Clerk(secret_key="sk_test_x", load_entry_points=False, environ={})
+    transport = [(c.plugin, c.outcome) for c in sync.providers.choices if c.hook == "clerk_http_transport"]
+    # Both shipped transports are trylast; pluggy asks those in registration order.
+    assert transport == [("clerk_plugins.stdlib_http", "selected"), ("clerk_plugins.niquests_http", "not needed")]
+    assert isinstance(sync.providers.transport, StdlibTransport)
+    async_client = AsyncClerk(secret_key="sk_test_x", load_entry_points=False, environ={})
+    transport = [(c.plugin, c.outcome) for c in async_client.providers.choices if c.hook == "clerk_http_transport"]
+    assert transport == [("clerk_plugins.stdlib_http", "declined"), ("clerk_plugins.niquests_http", "selected")]
+    assert isinstance(async_client.providers.transport, NiquestsTransport)
+
+
+def test_a_sync_client_can_still_choose_niquests() -> None:
+    client = Clerk(secret_key="sk_test_x", plugins=[NiquestsPlugin()], load_entry_points=False, environ={})
+    assert _choice(client, "clerk_http_transport") == "NiquestsPlugin#0"
+    assert isinstance(client.providers.transport, NiquestsTransport)
+    explicit = Clerk(secret_key="sk_test_x", plugins=[StdlibHttpPlugin()], load_entry_points=False, environ={})
+    assert _choice(explicit, "clerk_http_transport") == "StdlibHttpPlugin#0"
 
 
 def test_misspelled_hook_is_a_plugin_error() -> None:

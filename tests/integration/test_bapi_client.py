@@ -1,5 +1,6 @@
-"""The Backend API client over real sockets: both drivers, the niquests transport, the local
-instance and its faults (what is retried, what is not, what a dead port gives)."""
+"""The Backend API client over real sockets: both drivers on their default transports (the stdlib
+one for sync, niquests for async), the local instance and its faults (what is retried, what is
+not, what a dead port gives)."""
 
 from __future__ import annotations
 
