@@ -32,6 +32,7 @@ typecheck: $(STAMP)
 # Regenerate the Backend API client from ../shared/specs (a test fails when the output is stale).
 generate: $(STAMP)
 	$(BIN)/python -m scripts.generate_bapi
+	$(BIN)/python -m scripts.generate_webhooks
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
@@ -41,6 +42,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.verify_token
 	$(BIN)/python -m benchmarks.construction
 	$(BIN)/python -m benchmarks.backend_api
+	$(BIN)/python -m benchmarks.webhooks
 
 # Cold start in this environment, then in one that holds only what a user installs.
 RUNTIME_VENV := .venv-runtime

@@ -41,6 +41,7 @@ from .errors import (
     TokenVerificationError,
     TokenVerificationErrorReason,
     TransportError,
+    WebhookVerificationError,
 )
 from .jwt.decode import Jwt, RawJwt
 from .jwt.decode import decode_jwt as _decode_jwt
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
         SessionAuth,
         debug_request_state,
     )
+    from .webhooks import WebhookEvent
 
 # Request authentication is imported on first use: token verification alone never loads it.
 _LAZY: dict[str, str] = {
@@ -74,6 +76,7 @@ _LAZY: dict[str, str] = {
     "check_authorization": "tokens.authorization",
     "debug_request_state": "tokens.state",
     "strip_private_data": "tokens.private_data",
+    "WebhookEvent": "webhooks",
 }
 
 
@@ -116,6 +119,8 @@ __all__ = [
     "TokenVerificationErrorReason",
     "TransportError",
     "VerifyTokenOptions",
+    "WebhookEvent",
+    "WebhookVerificationError",
     "__version__",
     "authenticate_request",
     "check_authorization",
@@ -125,6 +130,7 @@ __all__ = [
     "strip_private_data",
     "verify_jwt",
     "verify_token",
+    "verify_webhook",
 ]
 
 
@@ -159,6 +165,19 @@ def has_valid_signature(jwt: Jwt | str, key: Mapping[str, Any] | str) -> bool:
     from ._default import default_client
 
     return default_client().has_valid_signature(jwt, key)
+
+
+def verify_webhook(
+    headers: object,
+    body: object,
+    *,
+    signing_secret: str | None = None,
+    tolerance_in_seconds: float = 300,
+) -> WebhookEvent:
+    """Verify a Clerk webhook delivery and return its event; see :func:`clerk_core.webhooks.verify_webhook`."""
+    from .webhooks import verify_webhook as verify
+
+    return verify(headers, body, signing_secret=signing_secret, tolerance_in_seconds=tolerance_in_seconds)
 
 
 def authenticate_request(request: object, **options: Unpack[AuthenticateRequestOptions]) -> RequestState:

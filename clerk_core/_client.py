@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .api.resource import ApiRunner
     from .tokens.organization_sync import OrganizationSyncOptions
     from .tokens.state import RequestState
+    from .webhooks import WebhookEvent
 
 else:  # the groups are reached through __getattr__ at run time; the tables are for the type checker
     _AsyncGroups = _SyncGroups = object
@@ -242,6 +243,30 @@ class _ClientBase:
     def decode_jwt(self, token: object) -> Jwt:
         """Decode ``token`` without verifying it (see :func:`clerk_core.decode_jwt`)."""
         return decode_jwt(token, b64=self.providers.b64)  # uncached: callers may mutate it
+
+    def verify_webhook(
+        self,
+        headers: object,
+        body: object,
+        *,
+        signing_secret: str | None = None,
+        tolerance_in_seconds: float = 300,
+    ) -> WebhookEvent:
+        """Verify a Clerk webhook delivery and return its event (see :func:`clerk_core.webhooks.verify_webhook`).
+
+        No I/O, so it is a plain method on both clients. The secret defaults to
+        ``CLERK_WEBHOOK_SIGNING_SECRET`` from the client's ``environ``; the time is the client's clock.
+        """
+        from .webhooks import verify_webhook
+
+        return verify_webhook(
+            headers,
+            body,
+            signing_secret=signing_secret,
+            tolerance_in_seconds=tolerance_in_seconds,
+            now=self.providers.clock(),
+            environ=self._environ,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_url={self.config.api_url!r}, runtime={self.providers.runtime.name!r})"

@@ -157,7 +157,8 @@ def _redact_header(name: str, value: str) -> str:
 def _parse_header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
-        raise _UsageError(f"a header is 'Name: value', got {text!r}")
+        # The text is not echoed: it may be a cookie, a token or a signature.
+        raise _UsageError("a header is 'Name: value'; one of the -H values has no name or no colon")
     return name.strip(), value.strip()
 
 
@@ -209,6 +210,36 @@ def _cmd_authenticate(args: argparse.Namespace) -> int:
             print(f"header:  {name}: {value}")
         print(f"auth:    {json.dumps(result['auth'], default=str)}")
     return EXIT_OK if state.is_authenticated else EXIT_INVALID
+
+
+def _cmd_webhook_verify(args: argparse.Namespace) -> int:
+    from clerk_core.errors import ConfigurationError, WebhookVerificationError
+    from clerk_core.webhooks import verify_webhook
+
+    secret = os.environ.get(args.secret_env)
+    if not secret:
+        raise _UsageError(f"--secret-env: the environment variable {args.secret_env} is not set")
+    headers = [_parse_header(text) for text in args.header or ()]
+    body = sys.stdin.buffer.read() if args.body == "-" else _read_body(args.body)
+    try:
+        event = verify_webhook(headers, body, signing_secret=secret, tolerance_in_seconds=args.tolerance)
+    except (WebhookVerificationError, ConfigurationError) as exc:
+        _report_error(exc, as_json=args.json)
+        return EXIT_INVALID
+    data_id = event.data_dict.get("id") if isinstance(event.data_dict, dict) else None
+    if args.json:
+        _dump({"ok": True, "type": event.type, "id": event.id, "data_id": data_id}, sys.stdout)
+    else:
+        print(f"{event.type} {event.id}" + (f" {data_id}" if data_id else ""))
+    return EXIT_OK
+
+
+def _read_body(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise _UsageError(f"--body: cannot read {path!r} ({exc.strerror or type(exc).__name__})") from None
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
@@ -304,8 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``clerk-core`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="clerk-core",
-        description="Decode and verify Clerk session tokens, inspect plugins, run the offline demo.",
-        epilog="Exit codes: 0 ok, 1 invalid token (or a demo case failed), 2 usage/configuration error.",
+        description="Decode and verify Clerk session tokens and webhooks, inspect plugins, run the offline demo.",
+        epilog="Exit codes: 0 ok, 1 invalid token or webhook (or a demo case failed), 2 usage/configuration error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -355,6 +386,31 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--accepts-token", action="append", metavar="TYPE", help="accepted token type (repeatable)")
     auth.add_argument("--json", action="store_true", help="print the state as JSON")
     auth.set_defaults(handler=_cmd_authenticate)
+
+    webhook = commands.add_parser("webhook", help="webhook tools").add_subparsers(dest="action", metavar="ACTION")
+    webhook.required = True
+    check = webhook.add_parser(
+        "verify",
+        help="verify a webhook delivery (body on stdin) and print its event type and id",
+        description=(
+            "Verify a Clerk webhook delivery: the raw body on stdin (or --body FILE), the svix-* headers "
+            "as -H flags. Prints '<type> <message id> <data id>', or the reason it was refused (exit 1). "
+            "The signing secret is read from an environment variable, never from the command line."
+        ),
+    )
+    check.add_argument(
+        "--secret-env",
+        metavar="NAME",
+        default="CLERK_WEBHOOK_SIGNING_SECRET",
+        help="environment variable holding the signing secret (default: CLERK_WEBHOOK_SIGNING_SECRET)",
+    )
+    check.add_argument(
+        "-H", "--header", action="append", metavar="'NAME: VALUE'", help="a delivery header (repeatable)"
+    )
+    check.add_argument("--body", default="-", metavar="FILE", help="file holding the raw body (default: - for stdin)")
+    check.add_argument("--tolerance", type=float, default=300.0, metavar="S", help="timestamp tolerance (default: 300)")
+    check.add_argument("--json", action="store_true", help="print a JSON result object on stdout")
+    check.set_defaults(handler=_cmd_webhook_verify)
 
     plugins = commands.add_parser("plugins", help="show which plugin serves each hook")
     plugins.add_argument("--async", dest="use_async", action="store_true", help="resolve for an AsyncClerk")

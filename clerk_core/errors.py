@@ -7,6 +7,7 @@ ClerkError                          .reason (stable string); str(exc) never hold
 ├── TokenVerificationError          .reason is one of TokenVerificationErrorReason,
 │                                   .action, .token_carrier ('header' | 'cookie')
 ├── MachineTokenVerificationError   .code is one of MachineTokenVerificationErrorCode, .status
+├── WebhookVerificationError        .reason is one of WebhookVerificationErrorReason
 ├── TransportError                  the HTTP transport failed (no response)
 │   ├── RequestTimeout
 │   └── NetworkError
@@ -40,6 +41,8 @@ __all__ = [
     "TokenVerificationErrorCode",
     "TokenVerificationErrorReason",
     "TransportError",
+    "WebhookVerificationError",
+    "WebhookVerificationErrorReason",
 ]
 
 TokenCarrier = Literal["header", "cookie"]
@@ -158,6 +161,25 @@ class MachineTokenVerificationError(ClerkError):
         """The reference's ``getFullMessage()``: ``<message> (code=<code>, status=<status|n/a>)``."""
         status = "n/a" if self.status is None else str(self.status)
         return f"{self.message} (code={self.code}, status={status})"
+
+
+class WebhookVerificationErrorReason:
+    """Why a webhook delivery was refused (stable codes; the messages follow the reference's texts)."""
+
+    MISSING_HEADERS: Final = "missing-headers"
+    INVALID_TIMESTAMP: Final = "invalid-timestamp"
+    TIMESTAMP_TOO_OLD: Final = "timestamp-too-old"
+    TIMESTAMP_TOO_NEW: Final = "timestamp-too-new"
+    INVALID_SIGNATURE: Final = "invalid-signature"
+    INVALID_SECRET: Final = "invalid-secret"
+    INVALID_BODY: Final = "invalid-body"
+
+
+class WebhookVerificationError(ClerkError):
+    """A webhook delivery failed verification: ``reason`` is one of :class:`WebhookVerificationErrorReason`.
+
+    Messages name headers and what was wrong with them, never the secret or a signature.
+    """
 
 
 class TransportError(ClerkError):

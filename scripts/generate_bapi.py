@@ -18,7 +18,7 @@ import keyword
 import re
 import sys
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,19 +203,22 @@ class Models:
         ]
         names = sorted(self.models)
         out.append("__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n")
-        for name in names:
-            model = self.models[name]
-            lines = [f"class {name}(msgspec.Struct, kw_only=True, frozen=True):"]
-            lines.append(f'    """{_doc(model.doc) or name + "."}"""')
-            lines.append("")
-            for f in sorted(model.fields, key=lambda f: f.name):
-                annotation = "Any" if f.annotation == "Any" else f"{f.annotation} | None"
-                default = "None" if f.name == f.wire else f'msgspec.field(name="{f.wire}", default=None)'
-                lines.append(f"    {f.name}: {annotation} = {default}")
-            if not model.fields:
-                lines.append("    pass")
-            out.append("\n" + "\n".join(lines) + "\n")
+        out.extend(self.render_class(name) for name in names)
         return "\n".join(out)
+
+    def render_class(self, name: str, qualify: Callable[[str], str] = lambda annotation: annotation) -> str:
+        """One model as a tolerant Struct; ``qualify`` rewrites its field annotations."""
+        model = self.models[name]
+        lines = [f"class {name}(msgspec.Struct, kw_only=True, frozen=True):"]
+        lines.append(f'    """{_doc(model.doc) or name + "."}"""')
+        lines.append("")
+        for f in sorted(model.fields, key=lambda f: f.name):
+            annotation = "Any" if f.annotation == "Any" else f"{qualify(f.annotation)} | None"
+            default = "None" if f.name == f.wire else f'msgspec.field(name="{f.wire}", default=None)'
+            lines.append(f"    {f.name}: {annotation} = {default}")
+        if not model.fields:
+            lines.append("    pass")
+        return "\n" + "\n".join(lines) + "\n"
 
 
 # -- operations ----------------------------------------------------------------------------------

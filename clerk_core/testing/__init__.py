@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from clerk_core.testing.records import RecordedRequest
     from clerk_core.testing.server import LocalClerk
     from clerk_core.testing.sessions import LocalSession
+    from clerk_core.testing.webhooks import (
+        deliver_webhook,
+        new_webhook_secret,
+        sign_webhook,
+        webhook_event_types,
+        webhook_payload,
+    )
 
 from clerk_core._lazy import lazy_attributes
 
@@ -37,13 +44,18 @@ __all__ = [
     "build_publishable_key",
     "cookie_suffix",
     "default_keypair",
+    "deliver_webhook",
     "handshake_directives",
     "mint_handshake_token",
     "mint_m2m_token",
     "mint_oauth_token",
     "mint_session_token",
     "mint_template_token",
+    "new_webhook_secret",
     "sign_jwt",
+    "sign_webhook",
+    "webhook_event_types",
+    "webhook_payload",
 ]
 
 _HOMES: dict[str, str] = {
@@ -63,6 +75,11 @@ _HOMES: dict[str, str] = {
     "mint_session_token": "minting",
     "mint_template_token": "minting",
     "sign_jwt": "minting",
+    "deliver_webhook": "webhooks",
+    "new_webhook_secret": "webhooks",
+    "sign_webhook": "webhooks",
+    "webhook_event_types": "webhooks",
+    "webhook_payload": "webhooks",
 }
 
 

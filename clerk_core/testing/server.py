@@ -74,6 +74,7 @@ from clerk_core.testing.sessions import (
     new_session,
     verify_signed_token,
 )
+from clerk_core.testing.webhooks import deliver_webhook, new_webhook_secret, webhook_payload
 
 __all__ = ["LocalClerk"]
 
@@ -478,7 +479,8 @@ class LocalClerk:
 
     ``publishable_key`` defaults to ``pk_test_Y2xlcmsubG9jYWwuZGV2JA==`` (base64 of
     ``"clerk.local.dev$"``); it fixes :attr:`frontend_api`, the ``iss`` of tokens the session
-    routes mint (``https://<frontend_api>``) and :attr:`cookie_suffix`.
+    routes mint (``https://<frontend_api>``) and :attr:`cookie_suffix`. ``webhook_secret``
+    (default: a new ``whsec_…``) signs :meth:`deliver_webhook`'s deliveries.
     """
 
     def __init__(
@@ -488,6 +490,7 @@ class LocalClerk:
         secret_key: str | None = None,
         machine_secret_key: str | None = None,
         publishable_key: str | None = None,
+        webhook_secret: str | None = None,
         port: int = 0,
     ) -> None:
         """Configure the instance; nothing listens until :meth:`start`.
@@ -505,6 +508,7 @@ class LocalClerk:
         self._frontend_api = frontend_api_from_publishable_key(self._publishable_key)
         self._cookie_suffix = cookie_suffix(self._publishable_key)
         self._store = SessionStore()
+        self._webhook_secret = webhook_secret if webhook_secret is not None else new_webhook_secret()
         self._machine_tokens = MachineTokens()
         self._machine_id = "mch_" + secrets.token_hex(14)[:27]
         #: Every other Backend API operation: checked against the spec, answered from memory.
@@ -604,6 +608,29 @@ class LocalClerk:
     def machine_secret_key(self) -> str:
         """The machine secret key (``ak_…``): it creates M2M tokens and may list, verify and revoke them."""
         return self._machine_secret_key
+
+    @property
+    def webhook_secret(self) -> str:
+        """The signing secret (``whsec_…``) of this instance's webhook deliveries."""
+        return self._webhook_secret
+
+    def deliver_webhook(
+        self,
+        url: str,
+        event: str | Mapping[str, Any],
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: float = 5.0,
+        **options: Any,
+    ) -> tuple[int, bytes]:
+        """Send an event to ``url`` as Clerk does: JSON, signed with :attr:`webhook_secret`.
+
+        ``event`` is an event type (its example from Clerk's schemas, ``data`` members replaced)
+        or a whole payload. ``options`` go to :func:`~clerk_core.testing.deliver_webhook`
+        (``msg_id``, ``timestamp``, ``extra_headers``). Returns the answer's status and body.
+        """
+        payload = webhook_payload(event, data=data) if isinstance(event, str) else event
+        return deliver_webhook(url, payload, secret=self._webhook_secret, timeout=timeout, **options)
 
     @property
     def machine_id(self) -> str:

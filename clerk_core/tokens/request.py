@@ -23,6 +23,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
+from .._headers import COOKIE, wsgi_headers
+from .._headers import HTTP_WS as _HTTP_WS
+from .._headers import header_dict as _header_dict
+from .._headers import text as _text
+
 __all__ = ["ClerkRequest", "ClerkUrl", "HeadersInput", "SearchParams", "coerce_request", "parse_cookie_header"]
 
 #: What :class:`ClerkRequest` accepts as headers: a mapping, or (name, value)
@@ -30,14 +35,11 @@ __all__ = ["ClerkRequest", "ClerkUrl", "HeadersInput", "SearchParams", "coerce_r
 HeadersInput: TypeAlias = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
 
 AUTHORIZATION: Final = "authorization"
-COOKIE: Final = "cookie"
 HOST: Final = "host"
 FORWARDED_HOST: Final = "x-forwarded-host"
 FORWARDED_PROTO: Final = "x-forwarded-proto"
 CLOUDFRONT_FORWARDED_PROTO: Final = "cloudfront-forwarded-proto"
 
-#: Header whitespace stripped from values, as the Fetch standard's ``Headers`` does.
-_HTTP_WS: Final = " \t\r\n"
 #: Cookie names and values are trimmed of optional whitespace only (RFC 6265 OWS).
 _COOKIE_WS: Final = " \t"
 #: WHATWG URL parsing drops leading and trailing C0 controls and spaces.
@@ -57,40 +59,6 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _BAD_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _PLAIN_PATH: Final = re.compile(rb"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")
 _PLAIN_ENCODED_PATH: Final = re.compile(rb"[A-Za-z0-9/:@!$&'()*+,;=._~%-]*")
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode("latin-1")
-    return str(value)
-
-
-def _header_dict(headers: Any) -> dict[str, str]:
-    """Lower-cased names → values; repeats joined with ", " (``cookie``: "; ", per RFC 9113 §8.2.3)."""
-    if headers is None:
-        return {}
-    if type(headers) is dict:
-        items: Iterable[Any] = headers.items()
-    else:
-        pairs = getattr(headers, "multi_items", None) or getattr(headers, "items", None)
-        items = pairs() if callable(pairs) else headers
-    out: dict[str, str] = {}
-    # Hot path: type checks are inlined (a call per header is measurable) and values are
-    # not stripped here (servers already drop surrounding whitespace); readers strip.
-    for name, value in items:
-        if type(name) is bytes:
-            key = name.lower().decode("latin-1")
-        else:
-            key = (name if type(name) is str else _text(name)).lower()
-        if type(value) is not str:
-            value = value.decode("latin-1") if type(value) is bytes else _text(value)
-        if key in out:
-            out[key] = f"{out[key]}{'; ' if key == COOKIE else ', '}{value}"
-        else:
-            out[key] = value
-    return out
 
 
 def _decode_uri_component(text: str) -> str:
@@ -443,13 +411,7 @@ class ClerkRequest:
         ``SCRIPT_NAME`` and ``PATH_INFO`` are latin-1 "bytes as str"; their
         bytes (UTF-8 in practice) are percent-encoded into the URL.
         """
-        headers: dict[str, str] = {}
-        for key, value in environ.items():
-            if key.startswith("HTTP_"):
-                headers[key[5:].replace("_", "-").lower()] = _text(value).strip(_HTTP_WS)
-        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            if environ.get(key):
-                headers[key.replace("_", "-").lower()] = _text(environ[key]).strip(_HTTP_WS)
+        headers = wsgi_headers(environ)
         scheme = _text(environ.get("wsgi.url_scheme") or "http").lower()
         host = _trusted_host(headers, scheme)
         if not host:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import backend_api, coldstart, construction, verify_token
+from benchmarks import backend_api, coldstart, construction, verify_token, webhooks
 
 
 def _document(path: Path) -> dict[str, object]:
@@ -74,3 +74,19 @@ def test_backend_api_benchmark_decodes_round_trips_and_cold_starts(tmp_path: Pat
     assert set(results["decode_us"]) == {backend_api.CLERK_CORE}
     assert set(results["round_trip_us"]) == {backend_api.CLERK_CORE, backend_api.FLOOR}
     assert set(results["cold_start_wall_ms"]) == {"interpreter only", backend_api.CLERK_CORE}
+
+
+def test_webhooks_times_acceptances_and_refusals_for_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "webhooks.json"
+    assert webhooks.main(["--deliveries", "3", "--repeats", "1", "--json", str(out)]) == 0
+    document = _document(out)
+    results = document["results"]
+    assert isinstance(results, dict)
+    assert {f"accept / {webhooks.OURS}", f"refuse / {webhooks.OURS}", f"accept / {webhooks.FLOOR}"} <= set(results)
+    assert document["config"]["body_bytes"] == webhooks.BODY_SIZE  # type: ignore[index]
+
+
+def test_a_webhook_verifier_that_accepts_a_bad_delivery_stops_the_benchmark() -> None:
+    lenient = webhooks.refusing({"lenient": lambda msg_id: {"type": "user.created"}})["lenient"]
+    with pytest.raises(AssertionError, match="lenient accepted"):
+        lenient("msg_1")

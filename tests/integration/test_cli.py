@@ -451,3 +451,34 @@ def test_authenticate_rejects_a_malformed_header(local_clerk: LocalClerk) -> Non
     done = _authenticate(local_clerk, "-H", "no colon here")
     assert done.returncode == 2
     assert "Name: value" in done.stderr
+
+
+# -- webhook verify ------------------------------------------------------------------------------
+
+
+def test_webhook_verify_prints_the_event_or_the_reason() -> None:
+    from clerk_core.testing import new_webhook_secret, sign_webhook
+
+    secret = new_webhook_secret()
+    body = json.dumps({"type": "user.created", "object": "event", "data": {"id": "user_cli"}})
+    flags = [
+        arg
+        for name, value in sign_webhook(body, secret=secret, msg_id="msg_cli").items()
+        for arg in ("-H", f"{name}: {value}")
+    ]
+    env = {"WEBHOOK_SECRET": secret}
+    done = run_cli("webhook", "verify", "--secret-env", "WEBHOOK_SECRET", *flags, stdin=body, env=env)
+    assert (done.returncode, done.stdout.strip()) == (0, "user.created msg_cli user_cli")
+
+    as_json = run_cli("webhook", "verify", "--secret-env", "WEBHOOK_SECRET", "--json", *flags, stdin=body, env=env)
+    assert json.loads(as_json.stdout) == {"ok": True, "type": "user.created", "id": "msg_cli", "data_id": "user_cli"}
+
+    tampered = run_cli("webhook", "verify", "--secret-env", "WEBHOOK_SECRET", *flags, stdin=body + " ", env=env)
+    assert tampered.returncode == 1 and tampered.stderr.startswith("invalid-signature: ")
+    signature = flags[-1].partition(",")[2]
+    assert secret not in tampered.stderr + tampered.stdout and signature not in tampered.stderr
+
+    missing = run_cli("webhook", "verify", *flags, stdin=body, env={})
+    assert missing.returncode == 2 and "CLERK_WEBHOOK_SIGNING_SECRET is not set" in missing.stderr
+    no_headers = run_cli("webhook", "verify", "--secret-env", "WEBHOOK_SECRET", stdin=body, env=env)
+    assert no_headers.returncode == 1 and no_headers.stderr.startswith("missing-headers: ")

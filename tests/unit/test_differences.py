@@ -698,3 +698,77 @@ def _bapi_retries() -> None:
 
     assert attempts(ops.GET_USER, {"user_id": "user_1"}) == 2  # retried
     assert attempts(ops.CREATE_USER, {}) == 1  # a create is sent once
+
+
+# -- webhooks ------------------------------------------------------------------------------------
+
+
+def _webhook(body: bytes, **headers: str) -> Any:
+    from clerk_core.testing import new_webhook_secret, sign_webhook
+    from clerk_core.webhooks import verify_webhook
+
+    secret = new_webhook_secret()
+    signed = {**sign_webhook(body, secret=secret, msg_id="msg_diff", timestamp=1_700_000_000), **headers}
+    return lambda given=signed, raw=body: verify_webhook(
+        given, raw, signing_secret=secret, now=1_700_000_000, environ={}
+    ), signed
+
+
+@check("webhook-standard-headers")
+def _webhook_standard_headers() -> None:
+    from clerk_core.testing import new_webhook_secret, sign_webhook
+    from clerk_core.webhooks import verify_webhook
+
+    secret = new_webhook_secret()
+    body = b'{"type":"user.created","data":{}}'
+    headers = sign_webhook(body, secret=secret, msg_id="msg_std", timestamp=1_700_000_000, header_names="webhook")
+    assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    event = verify_webhook(headers, body, signing_secret=secret, now=1_700_000_000, environ={})
+    assert event.id == "msg_std"
+
+
+@check("webhook-timestamp-digits")
+def _webhook_timestamp_digits() -> None:
+    from clerk_core.errors import WebhookVerificationError
+
+    verify, signed = _webhook(b'{"type":"user.created","data":{}}')
+    assert verify({**signed, "svix-timestamp": "1700000000.5"}).id == "msg_diff"
+    with pytest.raises(WebhookVerificationError) as caught:
+        verify({**signed, "svix-timestamp": "1700000000abc"})
+    assert caught.value.reason == "invalid-timestamp"
+
+
+@check("webhook-event-fields")
+def _webhook_event_fields() -> None:
+    body = json.dumps(
+        {
+            "type": "user.created",
+            "object": "event",
+            "timestamp": 1_700_000_000_000,
+            "instance_id": "ins_1",
+            "data": {"id": "user_1"},
+            "event_attributes": {"http_request": {"client_ip": "1.2.3.4"}},
+        }
+    ).encode()
+    event = _webhook(body)[0]()
+    assert (event.type, event.object, event.id, event.instance_id, event.timestamp) == (
+        "user.created",
+        "event",
+        "msg_diff",
+        "ins_1",
+        1_700_000_000_000,
+    )
+    assert event.typed and event.data.id == "user_1" and event.data_dict == {"id": "user_1"}
+    assert event.event_attributes == {"http_request": {"client_ip": "1.2.3.4"}}
+
+
+@check("webhook-raw-body-only")
+def _webhook_raw_body_only() -> None:
+    from clerk_core.errors import WebhookVerificationError
+
+    body = b'{"type":"user.created","data":{"first_name":"Jos\xe9"}}'
+    verify, signed = _webhook(body)
+    assert verify().data_dict["first_name"] == "Jos\ufffd"
+    with pytest.raises(WebhookVerificationError) as caught:
+        verify(signed, {"type": "user.created"})
+    assert caught.value.reason == "invalid-body" and "raw request body" in caught.value.message
