@@ -712,12 +712,15 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
     return formatted
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
+def run_generator(
+    argv: list[str] | None, render: Callable[[Path], dict[Path, str]], *, description: str, default_spec: Path
+) -> int:
+    """The command line of a generator: write the stale outputs of ``render(spec)``, or ``--check``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--spec", type=Path, default=default_spec)
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated module is stale")
     args = parser.parse_args(argv)
-    files = format_sources(render_all(args.spec))
+    files = format_sources(render(args.spec))
     stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
         for path in stale:
@@ -727,6 +730,10 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(files[path], encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_generator(argv, render_all, description=__doc__.split("\n\n")[0], default_spec=DEFAULT_SPEC)
 
 
 if __name__ == "__main__":

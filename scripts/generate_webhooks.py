@@ -16,14 +16,12 @@ same :class:`~scripts.generate_bapi.Models` as the Backend API's.
 
 from __future__ import annotations
 
-import argparse
 import pprint
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
-from scripts.generate_bapi import ROOT, Models, Spec, format_sources
+from scripts.generate_bapi import ROOT, Models, Spec, run_generator
 
 DEFAULT_SPEC = ROOT.parent / "shared" / "specs" / "clerk-webhooks-2025-04-15.yml"
 EVENTS_MODULE = ROOT / "clerk_core" / "webhooks" / "_gen_events.py"
@@ -130,20 +128,7 @@ def render_all(spec_path: Path) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
-    parser.add_argument("--check", action="store_true", help="exit 1 if a generated module is stale")
-    args = parser.parse_args(argv)
-    files = format_sources(render_all(args.spec))
-    stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
-    if args.check:
-        for path in stale:
-            print(f"stale: {path.relative_to(ROOT)} (run `make generate`)", file=sys.stderr)
-        return 1 if stale else 0
-    for path in stale:
-        path.write_text(files[path], encoding="utf-8")
-        print(f"wrote {path.relative_to(ROOT)}")
-    return 0
+    return run_generator(argv, render_all, description=__doc__.split("\n\n")[0], default_spec=DEFAULT_SPEC)
 
 
 if __name__ == "__main__":
